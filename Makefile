@@ -1,0 +1,36 @@
+# Entry points: `make test` (offline suite) and `make deploy` (site.yml on the default inventory).
+SHELL := /bin/bash
+# Debian packages the offline tests use: promtool and prometheus for the monitoring tests.
+TEST_DEBS := prometheus
+export PATH := $(CURDIR)/.venv/bin:$(PATH)
+
+.PHONY: setup test deploy lint sanity unit molecule clean
+
+## setup: virtualenv, Debian test packages, collection link (re-runnable)
+setup:
+	scripts/setup.sh $(TEST_DEBS)
+
+## test: every offline check, in order, with a summary; STEPS="pytest molecule" picks some
+test: setup
+	scripts/run-tests.sh $(STEPS)
+
+## deploy: site.yml on the default inventory (local cluster); ARGS="-e ..." passes more
+deploy:
+	scripts/setup.sh
+	ansible-playbook site.yml $(ARGS)
+
+lint: setup
+	scripts/run-tests.sh yamllint ansible-lint syntax
+
+sanity: setup
+	scripts/run-tests.sh sanity
+
+unit: setup
+	scripts/run-tests.sh pytest
+
+## molecule: every scenario, or SCENARIO=name for one
+molecule: setup
+	MOLECULE_SCENARIOS="$(SCENARIO)" scripts/run-tests.sh molecule
+
+clean:
+	rm -rf .venv collections .ansible tests/output .pytest_cache

@@ -1,0 +1,36 @@
+# Copyright: (c) 2026, boutique.ops maintainers
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+"""Shared pytest setup for tests/unit and tests/integration.
+
+`make setup` links the checkout as collections/ansible_collections/boutique/ops; putting
+collections/ on sys.path lets tests import plugins the way Ansible does.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+COLLECTIONS = os.path.join(REPO_ROOT, "collections")
+if COLLECTIONS not in sys.path:
+    sys.path.insert(0, COLLECTIONS)
+
+# Upstream reference data (see ../shared/reference/README.md); absent in a clone elsewhere.
+REFERENCE_DIR = os.path.join(os.path.dirname(REPO_ROOT), "shared", "reference")
+
+
+@pytest.fixture(name="repo_root")
+def fixture_repo_root():
+    """The checkout's root folder."""
+    return REPO_ROOT
+
+
+@pytest.fixture(name="reference_dir")
+def fixture_reference_dir():
+    """The upstream reference folder; the test skips, saying why, when it is absent."""
+    if not os.path.isdir(REFERENCE_DIR):
+        pytest.skip("upstream reference data not found at %s (present in this workplace's CI)" % REFERENCE_DIR)
+    return REFERENCE_DIR
