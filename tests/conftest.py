@@ -9,7 +9,10 @@ collections/ on sys.path lets tests import plugins the way Ansible does.
 from __future__ import annotations
 
 import os
+import re
+import subprocess
 import sys
+import time
 
 import pytest
 
@@ -34,3 +37,40 @@ def fixture_reference_dir():
     if not os.path.isdir(REFERENCE_DIR):
         pytest.skip("upstream reference data not found at %s (present in this workplace's CI)" % REFERENCE_DIR)
     return REFERENCE_DIR
+
+
+class PlaybookRun:
+    """The outcome of one ansible-playbook run: exit code, combined output, seconds taken."""
+
+    def __init__(self, returncode, output, seconds):
+        self.returncode = returncode
+        self.output = output
+        self.seconds = seconds
+
+    def changed_count(self):
+        """Sum of changed= over the PLAY RECAP lines (idempotence checks)."""
+        return sum(int(m) for m in re.findall(r"\bchanged=(\d+)", self.output.split("PLAY RECAP")[-1]))
+
+
+@pytest.fixture(name="run_playbook")
+def fixture_run_playbook():
+    """Run an entry playbook from the repo root, the way a user would.
+
+    ``run_playbook("site.yml", "-e", "ops_render_dir=/tmp/x", env={"KUBECONFIG": "/nope"})``
+    returns a PlaybookRun. The venv's ansible-playbook and the repo's ansible.cfg are used.
+    """
+
+    def run(playbook, *args, env=None, timeout=600):
+        environ = dict(os.environ)
+        environ["PATH"] = os.path.join(REPO_ROOT, ".venv", "bin") + os.pathsep + environ.get("PATH", "")
+        environ.update({"ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_CONFIG": os.path.join(REPO_ROOT, "ansible.cfg")})
+        environ.update(env or {})
+        start = time.monotonic()
+        proc = subprocess.run(
+            ["ansible-playbook", playbook] + list(args),
+            cwd=REPO_ROOT, env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True, timeout=timeout, check=False,
+        )
+        return PlaybookRun(proc.returncode, proc.stdout, time.monotonic() - start)
+
+    return run
