@@ -1,0 +1,143 @@
+# Copyright: (c) 2026, boutique.ops maintainers
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+"""Preflight as a user meets it: bad input and a missing cluster stop early, with the way forward."""
+
+from __future__ import annotations
+
+import os
+import socket
+import textwrap
+import threading
+
+import pytest
+
+# `make deploy` promises a no-cluster failure within 15 s; ansible start-up is part of that.
+NO_CLUSTER_BUDGET_S = 15
+
+
+def write(path, text):
+    path.write_text(textwrap.dedent(text))
+    return str(path)
+
+
+@pytest.fixture(name="no_target_inventory")
+def fixture_no_target_inventory(tmp_path):
+    """An inventory that names localhost but no ops_target."""
+    return write(tmp_path / "hosts.yml", """\
+        all:
+          children:
+            control:
+              hosts:
+                localhost:
+          hosts:
+            localhost:
+              ansible_connection: local
+              ansible_python_interpreter: "{{ ansible_playbook_python }}"
+        """)
+
+
+def kubeconfig_for(tmp_path, server):
+    """A kubeconfig whose only cluster is ``server``."""
+    return write(tmp_path / "kubeconfig", """\
+        apiVersion: v1
+        kind: Config
+        clusters:
+          - name: test
+            cluster: {server: "%s", insecure-skip-tls-verify: true}
+        users:
+          - name: test
+            user: {token: not-a-real-token}
+        contexts:
+          - name: test
+            context: {cluster: test, user: test}
+        current-context: test
+        """ % server)
+
+
+def test_inventory_without_target_is_rejected(run_playbook, no_target_inventory, tmp_path):
+    run = run_playbook("site.yml", "-i", no_target_inventory, "-e", "ops_render_dir=%s" % tmp_path)
+    assert run.returncode != 0
+    assert "ops_target is not set" in run.output
+    assert "local" in run.output and "gcp" in run.output
+    assert "-i inventories/local" in run.output
+
+
+def test_unknown_target_is_rejected(run_playbook, tmp_path):
+    run = run_playbook("site.yml", "-e", "ops_target=aws", "-e", "ops_render_dir=%s" % tmp_path)
+    assert run.returncode != 0
+    assert "ops_target must be one of: local, gcp, got: aws" in run.output
+
+
+@pytest.mark.parametrize("make_bad_dir", [
+    pytest.param(lambda tmp: str(tmp / "a-file" / "render"), id="below-a-file"),
+    pytest.param(lambda tmp: str(tmp / "a-file"), id="is-a-file"),
+    pytest.param(lambda tmp: "/proc/boutique-render", id="read-only-filesystem"),
+])
+def test_unwritable_render_dir_is_rejected(run_playbook, tmp_path, make_bad_dir):
+    (tmp_path / "a-file").write_text("not a folder\n")
+    bad_dir = make_bad_dir(tmp_path)
+    run = run_playbook("site.yml", "-e", "ops_render_dir=%s" % bad_dir)
+    assert run.returncode != 0
+    assert "ops_render_dir=%s is not a writable folder" % bad_dir in run.output
+    assert "-e ops_render_dir=" in run.output
+    assert not os.path.isdir(bad_dir)
+
+
+def test_timeout_out_of_range_is_rejected(run_playbook, tmp_path):
+    run = run_playbook("site.yml", "-e", "ops_kube_timeout=0", "-e", "ops_render_dir=%s" % tmp_path)
+    assert run.returncode != 0
+    assert "ops_kube_timeout=0 is out of range" in run.output
+
+
+def assert_no_cluster_message(run):
+    assert run.returncode != 0
+    assert "Preflight for ops_target=local found what is missing" in run.output
+    assert "kind create cluster" in run.output
+    assert "-i inventories/gcp -e gcp_project=" in run.output
+    assert run.seconds < NO_CLUSTER_BUDGET_S, "preflight took %.1f s" % run.seconds
+
+
+def test_missing_kubeconfig_fails_fast_with_the_ways_forward(run_playbook, tmp_path):
+    run = run_playbook("site.yml", env={"KUBECONFIG": str(tmp_path / "absent")})
+    assert_no_cluster_message(run)
+    assert "there is no kubeconfig at %s" % (tmp_path / "absent") in run.output
+
+
+def test_closed_api_port_fails_fast(run_playbook, tmp_path):
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    run = run_playbook("site.yml", env={"KUBECONFIG": kubeconfig_for(tmp_path, "https://127.0.0.1:%d" % port)})
+    assert_no_cluster_message(run)
+    assert "no Kubernetes cluster is reachable" in run.output
+
+
+def test_silent_api_fails_within_the_budget(run_playbook, tmp_path):
+    """An API address that accepts connections and never answers must not hang preflight."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    accepted = []
+    stop = threading.Event()
+
+    def hold_connections():
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                accepted.append(listener.accept()[0])
+            except OSError:
+                continue
+
+    holder = threading.Thread(target=hold_connections, daemon=True)
+    holder.start()
+    try:
+        kubeconfig = kubeconfig_for(tmp_path, "https://127.0.0.1:%d" % listener.getsockname()[1])
+        run = run_playbook("site.yml", env={"KUBECONFIG": kubeconfig})  # default ops_kube_timeout
+    finally:
+        stop.set()
+        holder.join()
+        for conn in accepted:
+            conn.close()
+        listener.close()
+    assert_no_cluster_message(run)
+    assert "no Kubernetes cluster is reachable" in run.output
