@@ -1,0 +1,239 @@
+# Copyright: (c) 2026, boutique.ops maintainers
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+"""Checks and arithmetic for the Google Cloud roles (gke_cluster, loadgen_vm, preflight on gcp).
+
+Pure functions: they never contact Google. The task files assert on what they return, so the
+rules (name formats, CIDR policy, quota needs) live here, where unit tests can reach them.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from ansible.errors import AnsibleFilterError
+
+# Project IDs: 6-30 characters, lowercase letters, digits and hyphens, start with a letter,
+# no trailing hyphen (https://cloud.google.com/resource-manager/docs/creating-managing-projects).
+_PROJECT_RE = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
+# Regions and zones: europe-west10, us-central1, northamerica-northeast2; zones add -a, -b ...
+_REGION_RE = re.compile(r"^[a-z]+-[a-z]+[0-9]+$")
+_ZONE_RE = re.compile(r"^([a-z]+-[a-z]+[0-9]+)-([a-z])$")
+# Compute Engine resource names (RFC 1035): lowercase, start with a letter, no trailing hyphen.
+_RESOURCE_RE = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+# Label keys and values (https://cloud.google.com/compute/docs/labeling-resources).
+_LABEL_KEY_RE = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
+_LABEL_VALUE_RE = re.compile(r"^[a-z0-9_-]{0,63}$")
+
+# Longest names Google accepts: GKE clusters 40, other Compute Engine resources 63.
+_MAX_LEN = {"cluster": 40, "resource": 63}
+
+# vCPUs of the machine types without the count in their name.
+_SHARED_CORE_CPUS = {"e2-micro": 2, "e2-small": 2, "e2-medium": 2, "f1-micro": 1, "g1-small": 1}
+_MACHINE_RE = re.compile(r"^(?:[a-z0-9]+-)?(?:standard|highmem|highcpu|highgpu|megamem|ultramem|custom|hpc|edge)-([0-9]+)(?:-.*)?$")
+_CUSTOM_RE = re.compile(r"^(?:[a-z0-9]+-)?custom-([0-9]+)-[0-9]+(?:-ext)?$")
+
+# Disk types by the regional quota they draw on: pd-balanced and pd-ssd both count as SSD.
+_SSD_DISKS = ("pd-ssd", "pd-balanced", "pd-extreme", "hyperdisk-balanced")
+_STANDARD_DISKS = ("pd-standard",)
+
+# Smallest IPv4 / IPv6 prefix that still counts as a deliberate, bounded source range:
+# anything wider (0.0.0.0/0, 0.0.0.0/1 ... /7) opens a port to a large part of the internet.
+_MIN_PREFIX = {4: 8, 6: 16}
+
+# What to change when a quota is too small, per metric.
+_QUOTA_HINTS = {
+    "CPUS": "lower gke_cluster_node_count or loadgen_vm_count, pick smaller machine types "
+            "(gke_cluster_machine_type, loadgen_vm_machine_type), or request more CPUS quota for the region",
+    "SSD_TOTAL_GB": "lower gke_cluster_disk_size_gb / loadgen_vm_disk_size_gb, use pd-standard disks "
+                    "(-e gke_cluster_disk_type=pd-standard), or request more SSD_TOTAL_GB quota for the region",
+    "DISKS_TOTAL_GB": "lower the disk sizes (gke_cluster_disk_size_gb, loadgen_vm_disk_size_gb), "
+                      "use pd-balanced disks, or request more DISKS_TOTAL_GB quota for the region",
+    "IN_USE_ADDRESSES": "lower gke_cluster_node_count or loadgen_vm_count, or request more IN_USE_ADDRESSES quota for the region",
+    "STATIC_ADDRESSES": "set -e loadgen_vm_static_ip=false (ephemeral addresses), lower loadgen_vm_count, "
+                        "or request more STATIC_ADDRESSES quota for the region",
+}
+
+
+def gcp_name_problem(value, kind="resource"):
+    """Return why ``value`` is not a valid name of ``kind``, or '' when it is valid.
+
+    kind is one of project, region, zone, cluster, resource.
+    """
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        return "it is a %s, not a string" % type(value).__name__
+    if value == "":
+        return "it is empty"
+    if kind == "project":
+        if not _PROJECT_RE.match(value):
+            return "a project ID has 6 to 30 lowercase letters, digits or hyphens, starts with a letter and does not end with a hyphen"
+        return ""
+    if kind == "region":
+        if not _REGION_RE.match(value):
+            return "a region looks like europe-west10 or us-central1"
+        return ""
+    if kind == "zone":
+        if not _ZONE_RE.match(value):
+            return "a zone is a region followed by -a, -b, -c ..., like europe-west10-a"
+        return ""
+    if kind not in _MAX_LEN:
+        raise AnsibleFilterError("gcp_name_problem: unknown kind %r (project, region, zone, cluster, resource)" % kind)
+    if len(value) > _MAX_LEN[kind]:
+        return "it has %d characters, at most %d are allowed" % (len(value), _MAX_LEN[kind])
+    if not _RESOURCE_RE.match(value):
+        return "names use lowercase letters, digits and hyphens, start with a letter and do not end with a hyphen"
+    return ""
+
+
+def gcp_zone_region(zone):
+    """Return the region of ``zone`` (europe-west10-a -> europe-west10), or '' when malformed."""
+    match = _ZONE_RE.match(zone or "") if isinstance(zone, str) else None
+    return match.group(1) if match else ""
+
+
+def gcp_label_problems(labels):
+    """Return a list of problems with a dict of Google Cloud labels (empty when valid)."""
+    if labels is None:
+        return []
+    if not isinstance(labels, dict):
+        return ["labels must be a dict of key: value, got a %s" % type(labels).__name__]
+    problems = []
+    if len(labels) > 64:
+        problems.append("at most 64 labels are allowed, got %d" % len(labels))
+    for key, value in labels.items():
+        if not isinstance(key, str) or not _LABEL_KEY_RE.match(key):
+            problems.append("label key %r: keys are 1-63 lowercase letters, digits, - or _, starting with a letter" % (key,))
+        text = "" if value is None else value
+        if not isinstance(text, str) or not _LABEL_VALUE_RE.match(text):
+            problems.append("label %s value %r: values are 0-63 lowercase letters, digits, - or _" % (key, value))
+    return problems
+
+
+def gcp_cidr_problems(cidrs, allow_public=False):
+    """Return a list of problems with firewall source ranges (empty when acceptable).
+
+    A range wider than /8 (IPv4) or /16 (IPv6), such as 0.0.0.0/0, is refused unless
+    ``allow_public`` is true.
+    """
+    if cidrs is None:
+        return []
+    if isinstance(cidrs, str) or not isinstance(cidrs, (list, tuple)):
+        return ["source ranges must be a list of CIDRs, e.g. ['203.0.113.7/32'], got %r" % (cidrs,)]
+    problems = []
+    for cidr in cidrs:
+        try:
+            network = ipaddress.ip_network(str(cidr), strict=True)
+        except ValueError as exc:
+            problems.append("%r is not a network in CIDR notation (%s)" % (cidr, exc))
+            continue
+        if network.prefixlen < _MIN_PREFIX[network.version] and not allow_public:
+            problems.append(
+                "%s opens the port to a large part of the internet (wider than /%d)" % (network, _MIN_PREFIX[network.version])
+            )
+    return problems
+
+
+def gcp_machine_cpus(machine_type):
+    """Return the vCPUs of a Compute Engine machine type (e2-standard-2 -> 2)."""
+    if machine_type in _SHARED_CORE_CPUS:
+        return _SHARED_CORE_CPUS[machine_type]
+    text = machine_type if isinstance(machine_type, str) else ""
+    match = _CUSTOM_RE.match(text) or _MACHINE_RE.match(text)
+    if not match:
+        raise AnsibleFilterError(
+            "gcp_machine_cpus: cannot tell the vCPUs of machine type %r; use a type like e2-standard-2 or n2-custom-4-8192" % (machine_type,)
+        )
+    return int(match.group(1))
+
+
+def _disk_metric(disk_type):
+    if disk_type in _SSD_DISKS:
+        return "SSD_TOTAL_GB"
+    if disk_type in _STANDARD_DISKS:
+        return "DISKS_TOTAL_GB"
+    raise AnsibleFilterError("gcp_quota_needs: unknown disk type %r (pd-balanced, pd-ssd, pd-standard)" % (disk_type,))
+
+
+def _int(group, key, name):
+    try:
+        number = int(group.get(key, 0) or 0)
+    except (TypeError, ValueError):
+        raise AnsibleFilterError("gcp_quota_needs: %s.%s must be a whole number, got %r" % (name, key, group.get(key)))
+    if number < 0:
+        raise AnsibleFilterError("gcp_quota_needs: %s.%s must not be negative, got %d" % (name, key, number))
+    return number
+
+
+def gcp_quota_needs(plan):
+    """Return the regional quota a plan needs, per metric.
+
+    ``plan`` is a dict with optional groups ``nodes`` and ``vms`` (each ``count``, ``machine_type``,
+    ``disk_size_gb``, ``disk_type``, and for vms ``static_ip``) and ``load_balancers`` (external
+    load-balancer addresses the cluster's Services use). Every node and VM has an external address.
+    """
+    if not isinstance(plan, dict):
+        raise AnsibleFilterError("gcp_quota_needs expects a dict with nodes and vms, got %s" % type(plan).__name__)
+    needs = {"CPUS": 0, "SSD_TOTAL_GB": 0, "DISKS_TOTAL_GB": 0, "IN_USE_ADDRESSES": 0, "STATIC_ADDRESSES": 0}
+    for name in ("nodes", "vms"):
+        group = plan.get(name) or {}
+        count = _int(group, "count", name)
+        if count == 0:
+            continue
+        needs["CPUS"] += count * gcp_machine_cpus(group.get("machine_type"))
+        needs[_disk_metric(group.get("disk_type", "pd-balanced"))] += count * _int(group, "disk_size_gb", name)
+        needs["IN_USE_ADDRESSES"] += count
+        if name == "vms" and group.get("static_ip"):
+            needs["STATIC_ADDRESSES"] += count
+    needs["IN_USE_ADDRESSES"] += _int(plan, "load_balancers", "plan")
+    return needs
+
+
+def gcp_quota_shortfalls(needs, quotas):
+    """Compare ``needs`` (from gcp_quota_needs) with a region's quotas.
+
+    ``quotas`` is the ``quotas`` list of ``gcloud compute regions describe REGION --format=json``
+    (items with metric, limit, usage). Returns one dict per metric whose free quota is smaller
+    than the need: metric, need, limit, usage, free, hint. Metrics the region does not list are
+    skipped; metrics needed at 0 never fall short.
+    """
+    if not isinstance(needs, dict):
+        raise AnsibleFilterError("gcp_quota_shortfalls expects the dict gcp_quota_needs returns")
+    by_metric = {}
+    for item in quotas or []:
+        if isinstance(item, dict) and "metric" in item:
+            by_metric[item["metric"]] = item
+    shortfalls = []
+    for metric in sorted(needs):
+        need = needs[metric]
+        if need <= 0 or metric not in by_metric:
+            continue
+        limit = float(by_metric[metric].get("limit", 0))
+        usage = float(by_metric[metric].get("usage", 0))
+        free = limit - usage
+        if free < need:
+            shortfalls.append({
+                "metric": metric,
+                "need": need,
+                "limit": int(limit) if limit.is_integer() else limit,
+                "usage": int(usage) if usage.is_integer() else usage,
+                "free": int(free) if free.is_integer() else free,
+                "hint": _QUOTA_HINTS.get(metric, "request more %s quota for the region" % metric),
+            })
+    return shortfalls
+
+
+class FilterModule:
+    """boutique.ops Google Cloud checks."""
+
+    def filters(self):
+        return {
+            "gcp_name_problem": gcp_name_problem,
+            "gcp_zone_region": gcp_zone_region,
+            "gcp_label_problems": gcp_label_problems,
+            "gcp_cidr_problems": gcp_cidr_problems,
+            "gcp_machine_cpus": gcp_machine_cpus,
+            "gcp_quota_needs": gcp_quota_needs,
+            "gcp_quota_shortfalls": gcp_quota_shortfalls,
+        }

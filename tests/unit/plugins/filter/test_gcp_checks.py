@@ -1,0 +1,204 @@
+# Copyright: (c) 2026, boutique.ops maintainers
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+"""Unit tests for plugins/filter/gcp_checks.py: names, CIDRs, labels and quota arithmetic."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible.errors import AnsibleFilterError
+from ansible_collections.boutique.ops.plugins.filter import gcp_checks as gc
+
+# The seed's recommended cluster and the issue's default load generators.
+SEED_PLAN = {
+    "nodes": {"count": 4, "machine_type": "e2-standard-2", "disk_size_gb": 50, "disk_type": "pd-balanced"},
+    "vms": {"count": 3, "machine_type": "e2-standard-2", "disk_size_gb": 20, "disk_type": "pd-balanced", "static_ip": True},
+    "load_balancers": 2,
+}
+
+
+@pytest.mark.parametrize("value,kind", [
+    ("my-project-id", "project"),
+    ("lorteau-microservices-demo", "project"),
+    ("europe-west10", "region"),
+    ("northamerica-northeast2", "region"),
+    ("europe-west10-a", "zone"),
+    ("us-central1-f", "zone"),
+    ("boutique", "cluster"),
+    ("a" * 40, "cluster"),
+    ("boutique-loadgen-1", "resource"),
+    ("a" * 63, "resource"),
+])
+def test_valid_names(value, kind):
+    assert gc.gcp_name_problem(value, kind) == ""
+
+
+@pytest.mark.parametrize("value,kind,fragment", [
+    ("", "project", "empty"),
+    (None, "project", "empty"),
+    ("My-Project", "project", "project ID"),
+    ("short", "project", "project ID"),
+    ("proj-", "project", "project ID"),
+    ("europe-west10-a", "region", "region"),
+    ("europe-west10", "zone", "zone"),
+    ("europe-west10-1", "zone", "zone"),
+    ("EUROPE-WEST10-A", "zone", "zone"),
+    ("europe_west10-a", "zone", "zone"),
+    ("a" * 41, "cluster", "at most 40"),
+    ("a" * 64, "resource", "at most 63"),
+    ("1boutique", "resource", "start with a letter"),
+    ("boutique-", "resource", "start with a letter"),
+    ("Boutique", "cluster", "lowercase"),
+    (42, "resource", "not a string"),
+])
+def test_invalid_names(value, kind, fragment):
+    assert fragment in gc.gcp_name_problem(value, kind)
+
+
+def test_unknown_kind_is_an_error():
+    with pytest.raises(AnsibleFilterError, match="unknown kind"):
+        gc.gcp_name_problem("x", "bucket")
+
+
+@pytest.mark.parametrize("zone,region", [
+    ("europe-west10-a", "europe-west10"),
+    ("us-central1-f", "us-central1"),
+    ("europe-west10", ""),
+    ("", ""),
+    (None, ""),
+])
+def test_zone_region(zone, region):
+    assert gc.gcp_zone_region(zone) == region
+
+
+def test_labels_valid_and_empty():
+    assert gc.gcp_label_problems({"app": "boutique", "managed-by": "ansible", "empty": ""}) == []
+    assert gc.gcp_label_problems({}) == []
+    assert gc.gcp_label_problems(None) == []
+
+
+def test_labels_problems_each_reported():
+    problems = gc.gcp_label_problems({"App": "x", "team": "Ops Team", "ok": "fine"})
+    assert len(problems) == 2
+    assert "'App'" in problems[0]
+    assert "team" in problems[1]
+    assert gc.gcp_label_problems(["a"])[0].startswith("labels must be a dict")
+    assert "at most 64" in gc.gcp_label_problems({"k%d" % i: "v" for i in range(65)})[0]
+
+
+def test_cidrs_default_none_is_fine():
+    assert gc.gcp_cidr_problems([]) == []
+    assert gc.gcp_cidr_problems(None) == []
+
+
+def test_cidrs_bounded_ranges_pass():
+    assert gc.gcp_cidr_problems(["203.0.113.7/32", "10.0.0.0/8", "2001:db8::/32"]) == []
+
+
+@pytest.mark.parametrize("cidr", ["0.0.0.0/0", "0.0.0.0/1", "64.0.0.0/7", "::/0", "2000::/3"])
+def test_cidrs_world_open_needs_allow_public(cidr):
+    problems = gc.gcp_cidr_problems([cidr])
+    assert len(problems) == 1 and "large part of the internet" in problems[0]
+    assert gc.gcp_cidr_problems([cidr], allow_public=True) == []
+
+
+@pytest.mark.parametrize("cidr,fragment", [
+    ("203.0.113.7/24", "host bits"),
+    ("300.1.1.1/32", "does not appear"),
+    ("not-a-cidr", "does not appear"),
+])
+def test_cidrs_malformed(cidr, fragment):
+    problems = gc.gcp_cidr_problems([cidr], allow_public=True)
+    assert len(problems) == 1 and fragment in problems[0]
+
+
+def test_cidrs_string_instead_of_list():
+    assert "must be a list" in gc.gcp_cidr_problems("0.0.0.0/0")[0]
+
+
+@pytest.mark.parametrize("machine_type,cpus", [
+    ("e2-standard-2", 2), ("e2-standard-4", 4), ("n2-highmem-8", 8), ("e2-highcpu-16", 16),
+    ("c3-standard-4-lssd", 4), ("e2-medium", 2), ("f1-micro", 1), ("n2-custom-6-16384", 6),
+    ("custom-4-8192", 4), ("n2-custom-2-20480-ext", 2),
+])
+def test_machine_cpus(machine_type, cpus):
+    assert gc.gcp_machine_cpus(machine_type) == cpus
+
+
+@pytest.mark.parametrize("machine_type", ["", "big-machine", None, "e2-standard"])
+def test_machine_cpus_unknown(machine_type):
+    with pytest.raises(AnsibleFilterError, match="cannot tell the vCPUs"):
+        gc.gcp_machine_cpus(machine_type)
+
+
+def test_quota_needs_seed_plan():
+    # 4 nodes x 2 + 3 VMs x 2 vCPUs; 4 x 50 + 3 x 20 GB of SSD-class disk; 4 + 3 + 2 addresses.
+    assert gc.gcp_quota_needs(SEED_PLAN) == {
+        "CPUS": 14, "SSD_TOTAL_GB": 260, "DISKS_TOTAL_GB": 0, "IN_USE_ADDRESSES": 9, "STATIC_ADDRESSES": 3,
+    }
+
+
+def test_quota_needs_standard_disks_and_no_static_ips():
+    plan = {
+        "nodes": {"count": 2, "machine_type": "e2-standard-4", "disk_size_gb": 100, "disk_type": "pd-standard"},
+        "vms": {"count": 1, "machine_type": "e2-medium", "disk_size_gb": 10, "disk_type": "pd-ssd", "static_ip": False},
+    }
+    assert gc.gcp_quota_needs(plan) == {
+        "CPUS": 10, "SSD_TOTAL_GB": 10, "DISKS_TOTAL_GB": 200, "IN_USE_ADDRESSES": 3, "STATIC_ADDRESSES": 0,
+    }
+
+
+def test_quota_needs_empty_groups_count_nothing():
+    assert gc.gcp_quota_needs({"nodes": {"count": 0}, "load_balancers": 1})["IN_USE_ADDRESSES"] == 1
+
+
+@pytest.mark.parametrize("plan,fragment", [
+    ([], "expects a dict"),
+    ({"nodes": {"count": "four", "machine_type": "e2-standard-2"}}, "whole number"),
+    ({"nodes": {"count": -1, "machine_type": "e2-standard-2"}}, "negative"),
+    ({"nodes": {"count": 1, "machine_type": "e2-standard-2", "disk_size_gb": 10, "disk_type": "pd-fast"}}, "unknown disk type"),
+])
+def test_quota_needs_bad_plans(plan, fragment):
+    with pytest.raises(AnsibleFilterError, match=fragment):
+        gc.gcp_quota_needs(plan)
+
+
+def _quotas(**free):
+    # gcloud's shape: limit and usage as floats.
+    return [{"metric": metric, "limit": float(limit), "usage": float(usage)} for metric, (limit, usage) in free.items()]
+
+
+def test_shortfalls_none_when_quota_suffices():
+    needs = gc.gcp_quota_needs(SEED_PLAN)
+    quotas = _quotas(CPUS=(24, 0), SSD_TOTAL_GB=(500, 0), IN_USE_ADDRESSES=(12, 3), STATIC_ADDRESSES=(8, 0))
+    assert gc.gcp_quota_shortfalls(needs, quotas) == []
+
+
+def test_shortfalls_free_trial_ssd_quota():
+    # The seed's situation: a free trial's small SSD quota cannot hold 4 nodes of 100 GB pd-balanced.
+    plan = {"nodes": {"count": 4, "machine_type": "e2-standard-2", "disk_size_gb": 100, "disk_type": "pd-balanced"}}
+    short = gc.gcp_quota_shortfalls(gc.gcp_quota_needs(plan), _quotas(CPUS=(24, 0), SSD_TOTAL_GB=(250, 0), IN_USE_ADDRESSES=(8, 0)))
+    assert [s["metric"] for s in short] == ["SSD_TOTAL_GB"]
+    assert short[0]["need"] == 400 and short[0]["free"] == 250 and short[0]["limit"] == 250
+    assert "gke_cluster_disk_size_gb" in short[0]["hint"]
+
+
+def test_shortfalls_count_usage_and_exact_fit():
+    needs = {"CPUS": 8, "IN_USE_ADDRESSES": 4}
+    # 8 free CPUs fit exactly; 4 addresses needed but only 3 free.
+    short = gc.gcp_quota_shortfalls(needs, _quotas(CPUS=(12, 4), IN_USE_ADDRESSES=(8, 5)))
+    assert [(s["metric"], s["free"], s["usage"]) for s in short] == [("IN_USE_ADDRESSES", 3, 5)]
+
+
+def test_shortfalls_skip_unlisted_and_zero_needs():
+    needs = {"CPUS": 2, "DISKS_TOTAL_GB": 0, "STATIC_ADDRESSES": 3}
+    assert gc.gcp_quota_shortfalls(needs, _quotas(DISKS_TOTAL_GB=(0, 0))) == []
+    with pytest.raises(AnsibleFilterError):
+        gc.gcp_quota_shortfalls([], [])
+
+
+def test_filter_map():
+    assert set(gc.FilterModule().filters()) == {
+        "gcp_name_problem", "gcp_zone_region", "gcp_label_problems", "gcp_cidr_problems",
+        "gcp_machine_cpus", "gcp_quota_needs", "gcp_quota_shortfalls",
+    }
