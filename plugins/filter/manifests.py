@@ -9,6 +9,7 @@ import yaml
 from ansible.errors import AnsibleFilterError
 from ansible.parsing.yaml.dumper import AnsibleDumper
 
+
 def to_manifests(objects):
     """Return ``objects`` as multi-document YAML, one object per document."""
     if isinstance(objects, dict):
@@ -30,6 +31,7 @@ def to_manifests(objects):
         sort_keys=False,
         width=120,
     )
+
 
 class FilterModule:
     """boutique.ops manifest filters."""
