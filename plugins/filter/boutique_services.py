@@ -153,6 +153,10 @@ def boutique_plan(profile, exclude=None, loadgenerator=False, cart_store="redis"
                 % (exclude, profile)
             )
         left_out = list(PROFILES[profile])
+    # The in-cluster load generator follows boutique_loadgenerator in every profile (custom can
+    # still exclude it).
+    if loadgenerator and profile != "custom" and LOADGENERATOR in left_out:
+        left_out.remove(LOADGENERATOR)
     if not loadgenerator and LOADGENERATOR not in left_out:
         left_out.append(LOADGENERATOR)
     # Nothing talks to redis-cart once the cart lives in cartservice's memory.
