@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
 import textwrap
 import threading
+import time
 
 import pytest
 
@@ -141,3 +143,16 @@ def test_silent_api_fails_within_the_budget(run_playbook, tmp_path):
         listener.close()
     assert_no_cluster_message(run)
     assert "no Kubernetes cluster is reachable" in run.output
+
+
+def test_make_deploy_without_a_cluster_fails_fast(repo_root, tmp_path):
+    """`make deploy` as the README tells users to run it, on a machine with no cluster."""
+    environ = dict(os.environ, KUBECONFIG=str(tmp_path / "absent"), ANSIBLE_NOCOLOR="1")
+    start = time.monotonic()
+    proc = subprocess.run(["make", "deploy"], cwd=repo_root, env=environ, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, timeout=120, check=False)
+    seconds = time.monotonic() - start
+    assert proc.returncode != 0
+    assert "Preflight for ops_target=local found what is missing" in proc.stdout
+    assert "kind create cluster" in proc.stdout and "-i inventories/gcp -e gcp_project=" in proc.stdout
+    assert seconds < NO_CLUSTER_BUDGET_S, "make deploy took %.1f s" % seconds
