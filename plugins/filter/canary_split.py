@@ -5,10 +5,13 @@
 canary_plan      checks weight / steps / expected / promote and returns the weights to walk.
 canary_routes    the VirtualService destinations for a weight (or the promoted single route).
 canary_analysis  compares v2's Prometheus metrics with v1's against thresholds.
+canary_frontend_v2  the frontend-v2 Deployment derived from the shop's frontend Deployment.
+canary_mesh_status  which Deployments still need a restart to get their Istio sidecar.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 
@@ -144,6 +147,50 @@ def canary_routes(weight, host="frontend", port=80, header="x-boutique-version",
     return routes
 
 
+def canary_frontend_v2(frontend, image="", message="Online Boutique v2", replicas=None, name="frontend-v2",
+                       managed_by="boutique.ops.canary"):
+    """The canary Deployment, derived from the shop's ``frontend`` Deployment (v1).
+
+    Same pod spec, so v2 differs only by what is asked: ``image`` (empty keeps v1's) and the
+    FRONTEND_MESSAGE banner. Labels and selector are ``app: frontend, version: v2``, so the
+    ``frontend`` Service and the DestinationRule's v2 subset see it. managed-by differs from the
+    shop's, so the boutique role's prune leaves it alone.
+    """
+    if not isinstance(frontend, dict) or frontend.get("kind") != "Deployment":
+        raise AnsibleFilterError("canary_frontend_v2 expects the frontend Deployment, got %r" % (type(frontend).__name__,))
+    v2 = copy.deepcopy(frontend)
+    meta = v2.setdefault("metadata", {})
+    meta["name"] = name
+    meta.pop("resourceVersion", None)
+    meta.pop("uid", None)
+    labels = dict(meta.get("labels") or {})
+    labels.update({"app": "frontend", "version": "v2", "app.kubernetes.io/managed-by": managed_by})
+    meta["labels"] = labels
+    spec = v2.setdefault("spec", {})
+    spec.pop("status", None)
+    v2.pop("status", None)
+    if replicas not in (None, ""):
+        spec["replicas"] = int(replicas)
+    spec["selector"] = {"matchLabels": {"app": "frontend", "version": "v2"}}
+    template_meta = spec.setdefault("template", {}).setdefault("metadata", {})
+    template_meta["labels"] = dict(template_meta.get("labels") or {}, app="frontend", version="v2")
+    annotations = dict(template_meta.get("annotations") or {})
+    annotations.pop("kubectl.kubernetes.io/restartedAt", None)
+    if annotations:
+        template_meta["annotations"] = annotations
+    containers = spec["template"].setdefault("spec", {}).get("containers") or []
+    if not containers:
+        raise AnsibleFilterError("canary_frontend_v2: the frontend Deployment has no containers")
+    server = containers[0]
+    if image:
+        server["image"] = image
+    env = [item for item in server.get("env") or [] if item.get("name") != "FRONTEND_MESSAGE"]
+    if message:
+        env.append({"name": "FRONTEND_MESSAGE", "value": str(message)})
+    server["env"] = env
+    return v2
+
+
 def _number(value):
     """A float from a Prometheus answer value, None for no data / NaN."""
     if value in (None, ""):
@@ -195,6 +242,48 @@ def canary_analysis(metrics, max_error_ratio_increase=0.01, max_p95_increase=0.2
     return {"passed": not failed, "failed": [c["name"] for c in failed], "checks": checks, "summary": summary}
 
 
+def _has_sidecar(pod):
+    spec = pod.get("spec", {})
+    names = [c.get("name") for c in spec.get("containers", [])]
+    # Istio 1.30 may inject the proxy as a native sidecar (an init container that keeps running).
+    names += [c.get("name") for c in spec.get("initContainers", []) if c.get("restartPolicy") == "Always"]
+    return "istio-proxy" in names
+
+
+def _ready(pod):
+    statuses = pod.get("status", {}).get("containerStatuses") or []
+    statuses += [s for s in pod.get("status", {}).get("initContainerStatuses") or [] if s.get("name") == "istio-proxy"]
+    return bool(statuses) and all(status.get("ready") for status in statuses)
+
+
+def canary_mesh_status(pods):
+    """Which Deployments still run pods without an Istio sidecar, and which meshed pods are not ready.
+
+    ``pods``: Pod objects (k8s_info resources). Pods on their way out (deletionTimestamp) and pods
+    not owned by a ReplicaSet are ignored. A Deployment's name is its ReplicaSet's name without
+    the pod-template-hash suffix.
+    """
+    without, not_ready, deployments = [], [], set()
+    for pod in pods or []:
+        meta = pod.get("metadata", {})
+        if meta.get("deletionTimestamp"):
+            continue
+        owners = [o for o in meta.get("ownerReferences") or [] if o.get("kind") == "ReplicaSet"]
+        if not owners:
+            continue
+        template_hash = (meta.get("labels") or {}).get("pod-template-hash", "")
+        deployment = owners[0]["name"]
+        if template_hash and deployment.endswith("-" + template_hash):
+            deployment = deployment[:-len(template_hash) - 1]
+        if not _has_sidecar(pod):
+            without.append(meta.get("name"))
+            deployments.add(deployment)
+        elif not _ready(pod):
+            not_ready.append(meta.get("name"))
+    return {"deployments_to_restart": sorted(deployments), "pods_without_sidecar": sorted(without),
+            "pods_not_ready": sorted(not_ready), "meshed": not without and not not_ready}
+
+
 def _show(value):
     return "n/a" if value is None else ("%.4g" % value)
 
@@ -208,4 +297,6 @@ class FilterModule:
             "canary_expected": canary_expected,
             "canary_routes": canary_routes,
             "canary_analysis": canary_analysis,
+            "canary_mesh_status": canary_mesh_status,
+            "canary_frontend_v2": canary_frontend_v2,
         }

@@ -11,13 +11,16 @@ from ansible_collections.boutique.ops.plugins.filter.canary_split import (
     FilterModule,
     canary_analysis,
     canary_expected,
+    canary_frontend_v2,
+    canary_mesh_status,
     canary_plan,
     canary_routes,
 )
 
 
 def test_filters_are_registered():
-    assert set(FilterModule().filters()) == {"canary_plan", "canary_expected", "canary_routes", "canary_analysis"}
+    assert set(FilterModule().filters()) == {"canary_plan", "canary_expected", "canary_routes", "canary_analysis", "canary_mesh_status",
+                                             "canary_frontend_v2"}
 
 
 @pytest.mark.parametrize("weight, weights", [(0, [0]), ("25", [25]), (" 100 ", [100]), (100, [100])])
@@ -146,3 +149,79 @@ def test_analysis_without_v1_uses_the_absolute_ceiling():
     metrics = {"v1": {"requests": 0, "error_ratio": None, "p95_ms": None}, "v2": GOOD}
     assert canary_analysis(metrics, max_p95_ms=200)["passed"]
     assert not canary_analysis(metrics, max_p95_ms=100)["passed"]
+
+
+def _pod(name, deployment, template_hash, sidecar=None, ready=True, terminating=False):
+    containers = [{"name": "server"}]
+    init = []
+    if sidecar == "container":
+        containers.append({"name": "istio-proxy"})
+    elif sidecar == "native":
+        init.append({"name": "istio-proxy", "restartPolicy": "Always"})
+    statuses = [{"name": c["name"], "ready": ready} for c in containers]
+    meta = {"name": name, "labels": {"pod-template-hash": template_hash},
+            "ownerReferences": [{"kind": "ReplicaSet", "name": "%s-%s" % (deployment, template_hash)}]}
+    if terminating:
+        meta["deletionTimestamp"] = "2026-11-29T18:00:00Z"
+    return {"metadata": meta, "spec": {"containers": containers, "initContainers": init},
+            "status": {"containerStatuses": statuses}}
+
+
+def test_mesh_status_lists_deployments_to_restart():
+    pods = [
+        _pod("frontend-abc12-x", "frontend", "abc12"),
+        _pod("cart-service-9f8-y", "cart-service", "9f8", sidecar="container"),
+        _pod("redis-cart-77-z", "redis-cart", "77", sidecar="native", ready=False),
+        _pod("frontend-old-q", "frontend", "old", terminating=True),
+        {"metadata": {"name": "job-pod", "ownerReferences": [{"kind": "Job", "name": "j"}]}, "spec": {"containers": []}},
+    ]
+    status = canary_mesh_status(pods)
+    assert status["deployments_to_restart"] == ["frontend"]
+    assert status["pods_without_sidecar"] == ["frontend-abc12-x"]
+    assert status["pods_not_ready"] == ["redis-cart-77-z"]
+    assert status["meshed"] is False
+
+
+def test_mesh_status_meshed_when_every_pod_has_a_ready_sidecar():
+    status = canary_mesh_status([_pod("a-1-x", "a", "1", sidecar="container"), _pod("b-2-y", "b", "2", sidecar="native")])
+    assert status == {"deployments_to_restart": [], "pods_without_sidecar": [], "pods_not_ready": [], "meshed": True}
+
+
+FRONTEND = {
+    "apiVersion": "apps/v1", "kind": "Deployment",
+    "metadata": {"name": "frontend", "namespace": "boutique",
+                 "labels": {"app": "frontend", "version": "v1", "app.kubernetes.io/managed-by": "boutique.ops"}},
+    "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "frontend"}},
+             "template": {"metadata": {"labels": {"app": "frontend", "version": "v1"}},
+                          "spec": {"containers": [{"name": "server", "image": "registry/frontend:v0.10.6",
+                                                   "env": [{"name": "PORT", "value": "8080"},
+                                                           {"name": "FRONTEND_MESSAGE", "value": "old"}]}]}}},
+}
+
+
+def test_frontend_v2_is_derived_from_v1():
+    v2 = canary_frontend_v2(FRONTEND)
+    assert v2["metadata"]["name"] == "frontend-v2"
+    assert v2["metadata"]["labels"]["version"] == "v2"
+    assert v2["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "boutique.ops.canary"
+    assert v2["spec"]["selector"] == {"matchLabels": {"app": "frontend", "version": "v2"}}
+    assert v2["spec"]["template"]["metadata"]["labels"] == {"app": "frontend", "version": "v2"}
+    server = v2["spec"]["template"]["spec"]["containers"][0]
+    assert server["image"] == "registry/frontend:v0.10.6"
+    assert server["env"] == [{"name": "PORT", "value": "8080"}, {"name": "FRONTEND_MESSAGE", "value": "Online Boutique v2"}]
+    # The source is not modified.
+    assert FRONTEND["metadata"]["name"] == "frontend"
+    assert FRONTEND["spec"]["template"]["metadata"]["labels"]["version"] == "v1"
+
+
+def test_frontend_v2_image_replicas_and_no_banner():
+    v2 = canary_frontend_v2(FRONTEND, image="registry/frontend:v2", message="", replicas="3")
+    server = v2["spec"]["template"]["spec"]["containers"][0]
+    assert server["image"] == "registry/frontend:v2"
+    assert [e["name"] for e in server["env"]] == ["PORT"]
+    assert v2["spec"]["replicas"] == 3
+
+
+def test_frontend_v2_needs_a_deployment():
+    with pytest.raises(AnsibleFilterError):
+        canary_frontend_v2({"kind": "Service"})
