@@ -180,8 +180,8 @@ def test_thresholds_from_the_issue(rules_file):
 
 def test_cases_cover_every_alert_firing_and_not_firing():
     firing, quiet = set(), set()
-    for _, _, tests in CASES:
-        for test in tests:
+    for case in CASES:
+        for test in case[2]:
             (firing if test["exp_alerts"] else quiet).add(test["alertname"])
     assert firing == ALERTS
     assert quiet == ALERTS
