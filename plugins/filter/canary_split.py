@@ -4,6 +4,7 @@
 
 canary_plan      checks weight / steps / expected / promote and returns the weights to walk.
 canary_routes    the VirtualService destinations for a weight (or the promoted single route).
+canary_queries / canary_metrics  the PromQL of the analysis and its answers as metrics.
 canary_analysis  compares v2's Prometheus metrics with v1's against thresholds.
 canary_frontend_v2  the frontend-v2 Deployment derived from the shop's frontend Deployment.
 canary_mesh_status  which Deployments still need a restart to get their Istio sidecar.
@@ -47,7 +48,8 @@ def _as_steps(value):
 def canary_plan(weight=None, steps=None, expected=None, promote=False):
     """Check the canary's inputs before anything changes.
 
-    Returns ``{'problems': [...], 'weights': [...], 'expected': {...} or None, 'promote': bool}``;
+    Returns ``{'problems': [...], 'weights': [...], 'targets': [{'weight', 'promoted'}], 'expected': {...} or None,
+    'promote': bool}``;
     each problem names the variable, what is allowed and an example.
     """
     problems = []
@@ -90,7 +92,12 @@ def canary_plan(weight=None, steps=None, expected=None, promote=False):
     if promote and weights and weights[-1] != 100:
         problems.append("canary_promote=true needs the final weight to be 100 (v2 takes all traffic before v1 is "
                         "removed), got %s: e.g. -e weight=100 -e canary_promote=true" % weights[-1])
-    return {"problems": problems, "weights": weights, "expected": checked_expected, "promote": bool(promote)}
+    targets = [{"weight": number, "promoted": False} for number in weights]
+    if promote and weights and not problems:
+        # The last stage: everything to v2 without weights, checked like any other.
+        targets.append({"weight": 100, "promoted": True})
+    return {"problems": problems, "weights": weights, "targets": targets, "expected": checked_expected,
+            "promote": bool(promote)}
 
 
 def _check_expected(expected, problems):
@@ -191,8 +198,50 @@ def canary_frontend_v2(frontend, image="", message="Online Boutique v2", replica
     return v2
 
 
+METRICS = ("requests", "error_ratio", "p95_ms")
+
+
+def canary_queries(namespace, window="5m", app="frontend", versions=VERSIONS):
+    """PromQL instant queries for each version's requests, 5xx ratio and p95 latency (ms) over
+    ``window``, from Istio's standard metrics as the destination sidecar reports them.
+
+    Returns [{'version', 'metric', 'query'}], versions in order, metrics in METRICS order.
+    """
+    queries = []
+    for version in versions:
+        selector = ('reporter="destination",destination_workload_namespace="%s",destination_app="%s",'
+                    'destination_version="%s"' % (namespace, app, version))
+        total = "sum(increase(istio_requests_total{%s}[%s]))" % (selector, window)
+        errors = 'sum(increase(istio_requests_total{%s,response_code=~"5.."}[%s]))' % (selector, window)
+        queries.extend([
+            {"version": version, "metric": "requests", "query": total},
+            # No 5xx series at all means a ratio of 0, not "no data".
+            {"version": version, "metric": "error_ratio", "query": "(%s or vector(0)) / %s" % (errors, total)},
+            {"version": version, "metric": "p95_ms", "query": "histogram_quantile(0.95, sum by (le) "
+             "(rate(istio_request_duration_milliseconds_bucket{%s}[%s])))" % (selector, window)},
+        ])
+    return queries
+
+
+def canary_metrics(results):
+    """{'v1': {'requests': vector, ...}, 'v2': {...}} from the registered results of the uri loop
+    over canary_queries (each result carries its ``item`` and the answer's ``json``)."""
+    metrics = {}
+    for result in results or []:
+        item = result.get("item") or {}
+        data = (result.get("json") or {}).get("data") or {}
+        metrics.setdefault(item.get("version"), {})[item.get("metric")] = data.get("result", [])
+    return metrics
+
+
 def _number(value):
-    """A float from a Prometheus answer value, None for no data / NaN."""
+    """A float from a Prometheus answer value, None for no data / NaN.
+
+    Accepts a plain number or string, or an instant-query result vector
+    (``[{'metric': {...}, 'value': [ts, '0.5']}]``, empty when there is no data).
+    """
+    if isinstance(value, list):
+        value = value[0].get("value", [None, None])[1] if value and isinstance(value[0], dict) else None
     if value in (None, ""):
         return None
     try:
@@ -299,4 +348,6 @@ class FilterModule:
             "canary_analysis": canary_analysis,
             "canary_mesh_status": canary_mesh_status,
             "canary_frontend_v2": canary_frontend_v2,
+            "canary_queries": canary_queries,
+            "canary_metrics": canary_metrics,
         }

@@ -13,14 +13,16 @@ from ansible_collections.boutique.ops.plugins.filter.canary_split import (
     canary_expected,
     canary_frontend_v2,
     canary_mesh_status,
+    canary_metrics,
     canary_plan,
+    canary_queries,
     canary_routes,
 )
 
 
 def test_filters_are_registered():
     assert set(FilterModule().filters()) == {"canary_plan", "canary_expected", "canary_routes", "canary_analysis", "canary_mesh_status",
-                                             "canary_frontend_v2"}
+                                             "canary_frontend_v2", "canary_queries", "canary_metrics"}
 
 
 @pytest.mark.parametrize("weight, weights", [(0, [0]), ("25", [25]), (" 100 ", [100]), (100, [100])])
@@ -95,7 +97,10 @@ def test_plan_keeps_a_good_expected():
 
 def test_promote_needs_weight_100():
     assert "canary_promote=true needs the final weight to be 100" in canary_plan(50, promote=True)["problems"][0]
-    assert canary_plan(100, promote=True)["problems"] == []
+    plan = canary_plan(100, promote=True)
+    assert plan["problems"] == []
+    assert plan["targets"] == [{"weight": 100, "promoted": False}, {"weight": 100, "promoted": True}]
+    assert canary_plan(25)["targets"] == [{"weight": 25, "promoted": False}]
     assert canary_plan(None, [50, 100], promote=True)["problems"] == []
 
 
@@ -225,3 +230,29 @@ def test_frontend_v2_image_replicas_and_no_banner():
 def test_frontend_v2_needs_a_deployment():
     with pytest.raises(AnsibleFilterError):
         canary_frontend_v2({"kind": "Service"})
+
+
+def test_analysis_reads_prometheus_vectors():
+    def vector(value):
+        return [{"metric": {}, "value": [1764440000.0, value]}]
+    metrics = {"v1": {"requests": vector("900"), "error_ratio": vector("0"), "p95_ms": vector("80")},
+               "v2": {"requests": vector("300"), "error_ratio": [], "p95_ms": vector("NaN")}}
+    result = canary_analysis(metrics)
+    assert result["checks"][0]["v2"] == 300.0
+    assert result["checks"][1]["v2"] is None
+    assert result["failed"] == ["p95 latency (ms)"]
+
+
+def test_queries_and_metrics_round_trip():
+    queries = canary_queries("boutique", "2m")
+    assert [(q["version"], q["metric"]) for q in queries] == [
+        ("v1", "requests"), ("v1", "error_ratio"), ("v1", "p95_ms"), ("v2", "requests"), ("v2", "error_ratio"), ("v2", "p95_ms")]
+    assert 'destination_version="v2"' in queries[3]["query"]
+    assert "[2m]" in queries[0]["query"]
+    assert 'response_code=~"5.."' in queries[1]["query"] and "or vector(0)" in queries[1]["query"]
+    assert queries[2]["query"].startswith("histogram_quantile(0.95, sum by (le) (rate(istio_request_duration_milliseconds_bucket{")
+    results = [{"item": q, "json": {"status": "success", "data": {"resultType": "vector",
+                                                                    "result": [{"metric": {}, "value": [0, "1"]}]}}} for q in queries]
+    metrics = canary_metrics(results)
+    assert set(metrics) == {"v1", "v2"}
+    assert canary_analysis(metrics, min_requests=1)["passed"]
