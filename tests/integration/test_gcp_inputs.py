@@ -126,3 +126,101 @@ def test_local_target_skips_the_gcp_stages(tmp_path):
     result = subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stdout[-3000:]
     assert not (render / "gke_cluster").exists()
+
+
+# Preflight's apply-mode checks against a stand-in for gcloud (Google is unreachable here). It
+# answers the three read-only calls preflight makes in the formats gcloud 528 prints: an access
+# token, `services list --format value(config.name)` lines, `compute regions describe --format json`.
+FAKE_GCLOUD = """#!/bin/sh
+case "$*" in
+  --version) echo "Google Cloud SDK 528.0.0";;
+  *print-access-token*) [ -n "$FAKE_TOKEN_ERROR" ] && { echo "$FAKE_TOKEN_ERROR" >&2; exit 1; }; echo ya29.stand-in;;
+  "services list"*) printf '%s\\n' $FAKE_APIS;;
+  "compute regions describe"*) echo "$FAKE_REGION";;
+  *) echo "stand-in gcloud: unexpected call: $*" >&2; exit 3;;
+esac
+"""
+ROOMY_REGION = {"name": "europe-west10", "quotas": [
+    {"metric": "CPUS", "limit": 24.0, "usage": 0.0},
+    {"metric": "SSD_TOTAL_GB", "limit": 500.0, "usage": 0.0},
+    {"metric": "DISKS_TOTAL_GB", "limit": 4096.0, "usage": 0.0},
+    {"metric": "IN_USE_ADDRESSES", "limit": 16.0, "usage": 0.0},
+    {"metric": "STATIC_ADDRESSES", "limit": 8.0, "usage": 0.0},
+]}
+# A free trial's region as the seed met it: 8 CPUs, 250 GB of SSD, 4 addresses.
+FREE_TRIAL_REGION = {"name": "europe-west10", "quotas": [
+    {"metric": "CPUS", "limit": 8.0, "usage": 0.0},
+    {"metric": "SSD_TOTAL_GB", "limit": 250.0, "usage": 0.0},
+    {"metric": "IN_USE_ADDRESSES", "limit": 4.0, "usage": 0.0},
+    {"metric": "STATIC_ADDRESSES", "limit": 8.0, "usage": 0.0},
+]}
+BOTH_APIS = "container.googleapis.com compute.googleapis.com logging.googleapis.com"
+
+
+def _preflight(tmp_path, extra=None, apis=BOTH_APIS, region=None, token_error=""):
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    gcloud = fake_bin / "gcloud"
+    gcloud.write_text(FAKE_GCLOUD)
+    gcloud.chmod(0o755)
+    key = tmp_path / "id.pub"
+    key.write_text("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIStandIn tests\n")
+    inventory = tmp_path / "loadgen.gcp_compute.yml"
+    inventory.write_text("plugin: google.cloud.gcp_compute\nprojects: [boutique-tests]\nauth_kind: application\n")
+    env = dict(os.environ, ANSIBLE_NOCOLOR="1", FAKE_APIS=apis, FAKE_TOKEN_ERROR=token_error,
+               FAKE_REGION=json.dumps(region or ROOMY_REGION),
+               PATH=os.pathsep.join([str(fake_bin), VENV_BIN, os.environ.get("PATH", "")]))
+    variables = dict(GOOD, loadgen_vm_ssh_public_key_file=str(key), loadgen_vm_inventory_file=str(inventory))
+    variables.update(extra or {})
+    args = [os.path.join(VENV_BIN, "ansible-playbook"), "-i", INVENTORY, os.path.join("playbooks", "preflight.yml"),
+            "-e", json.dumps(variables)]
+    result = subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False)
+    return result.returncode, " ".join((result.stdout + result.stderr).split())
+
+
+def test_preflight_passes_with_room(tmp_path):
+    code, output = _preflight(tmp_path)
+    assert code == 0, output[-3000:]
+    # 4 nodes + 3 VMs x 2 vCPUs; 4 x 50 + 3 x 20 GB; 4 + 3 + 2 load-balancer addresses.
+    assert "it takes CPUS 14, SSD_TOTAL_GB 260, IN_USE_ADDRESSES 9, STATIC_ADDRESSES 3." in output
+
+
+def test_preflight_free_trial_quota_says_what_to_change(tmp_path):
+    code, output = _preflight(tmp_path, region=FREE_TRIAL_REGION)
+    assert code == 2, output[-3000:]
+    assert "quota CPUS: the plan needs 14, 8 of 8 are free in europe-west10" in output
+    assert "quota SSD_TOTAL_GB: the plan needs 260, 250 of 250 are free" in output
+    assert "-e gke_cluster_disk_type=pd-standard" in output
+    assert "quota IN_USE_ADDRESSES: the plan needs 9, 4 of 4 are free" in output
+    assert "STATIC_ADDRESSES" not in output.split("found what to change")[1].split("PLAY RECAP")[0]
+
+
+def test_preflight_smaller_plan_fits_the_free_trial(tmp_path):
+    code, output = _preflight(tmp_path, region=FREE_TRIAL_REGION, extra={
+        "gke_cluster_node_count": 2, "loadgen_vm_count": 1, "gke_cluster_load_balancers": 1})
+    assert code == 0, output[-3000:]
+
+
+def test_preflight_missing_api(tmp_path):
+    code, output = _preflight(tmp_path, apis="compute.googleapis.com")
+    assert code == 2, output[-3000:]
+    assert "gcloud services enable container.googleapis.com --project boutique-tests" in output
+
+
+def test_preflight_credentials_that_do_not_work(tmp_path):
+    code, output = _preflight(tmp_path, token_error="ERROR: (gcloud.auth.application-default.print-access-token) no credentials")
+    assert code == 2, output[-3000:]
+    assert "the application credentials do not work" in output
+    assert "gcloud auth application-default login" in output
+
+
+def test_preflight_inventory_must_list_the_project(tmp_path):
+    code, output = _preflight(tmp_path, extra={"gcp_project": "another-project"})
+    assert code == 2, output[-3000:]
+    assert "does not list gcp_project=another-project under `projects:`" in output
+
+
+def test_preflight_needs_the_ssh_key(tmp_path):
+    code, output = _preflight(tmp_path, extra={"loadgen_vm_ssh_public_key_file": str(tmp_path / "absent.pub")})
+    assert code == 2, output[-3000:]
+    assert "is not a readable file: the VMs get this key at creation" in output
