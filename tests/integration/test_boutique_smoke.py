@@ -1,7 +1,9 @@
 # Copyright: (c) 2026, boutique.ops maintainers
 # Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
 """The boutique role's shopper smoke test (roles/boutique/tasks/smoke.yml), run for real
-against a small stand-in for the Online Boutique frontend on 127.0.0.1.
+against a small stand-in for the Online Boutique frontend on 127.0.0.1, and the port-forward
+path around it (roles/boutique/tasks/verify_smoke.yml) with a stand-in kubectl that serves
+the stand-in frontend where kubectl would forward.
 
 The stand-in answers the routes the smoke test visits the way the v0.10.6 frontend does: a
 session cookie (shop_session-id) keys the cart, POST /cart redirects to /cart, and the cart page
@@ -15,7 +17,9 @@ import json
 import os
 import subprocess
 import sys
+import textwrap
 import threading
+import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
@@ -113,7 +117,8 @@ def flat(text):
     return " ".join(text.split())
 
 
-def run_smoke(tmp_path, url):
+def run_tasks(tmp_path, tasks_from, task_vars, path_prefix=""):
+    """Run one of the role's task files through include_role in a throwaway playbook."""
     playbook = tmp_path / "smoke.yml"
     playbook.write_text(yaml.safe_dump([{
         "name": "Smoke-test a shop",
@@ -121,17 +126,21 @@ def run_smoke(tmp_path, url):
         "gather_facts": False,
         "tasks": [{
             "name": "Visit the shop like a shopper",
-            "ansible.builtin.include_role": {"name": "boutique.ops.boutique", "tasks_from": "smoke.yml"},
-            # Short retries: the stand-in is up before the play starts.
-            "vars": {"boutique_smoke_url": url, "boutique_smoke_retries": 2, "boutique_smoke_delay": 1},
+            "ansible.builtin.include_role": {"name": "boutique.ops.boutique", "tasks_from": tasks_from},
+            "vars": task_vars,
         }],
     }]))
     env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0",
                ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, "collections"),
-               PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
+               PATH=path_prefix + os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
     return subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), str(playbook),
                            "-e", json.dumps({})],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=240, check=False)
+
+
+def run_smoke(tmp_path, url):
+    # Short retries: the stand-in is up before the play starts.
+    return run_tasks(tmp_path, "smoke.yml", {"boutique_smoke_url": url, "boutique_smoke_retries": 2, "boutique_smoke_delay": 1})
 
 
 def test_smoke_passes_against_a_working_shop(tmp_path, shop):
@@ -165,3 +174,55 @@ def test_smoke_fails_when_nothing_answers(tmp_path, shop):
     result = run_smoke(tmp_path, "http://127.0.0.1:%d" % port)
     assert result.returncode == 2, result.stdout + result.stderr
     assert "GET /_healthz -> -1 '' (want 200 'ok')" in flat(result.stdout), result.stdout
+
+
+# A stand-in kubectl: records its arguments and pid, then does what `kubectl port-forward ... :80`
+# does for the smoke test: listens on a free 127.0.0.1 port, logs "Forwarding from ...", and
+# serves (here: the stand-in frontend) until it is stopped.
+FAKE_KUBECTL = """\
+#!{python}
+import json, os, sys
+sys.path.insert(0, {tests!r})
+from http.server import ThreadingHTTPServer
+from test_boutique_smoke import StandInFrontend
+with open({record!r}, "w") as handle:
+    json.dump({{"argv": sys.argv[1:], "pid": os.getpid()}}, handle)
+server = ThreadingHTTPServer(("127.0.0.1", 0), StandInFrontend)
+server.fault = None
+server.carts = {{}}
+print("Forwarding from 127.0.0.1:%d -> 8080" % server.server_address[1], flush=True)
+server.serve_forever()
+"""
+
+
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_port_forward_path_runs_the_smoke_test_and_stops_kubectl(tmp_path):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    record = tmp_path / "kubectl.json"
+    kubectl = bin_dir / "kubectl"
+    kubectl.write_text(textwrap.dedent(FAKE_KUBECTL).format(
+        python=sys.executable, tests=os.path.dirname(os.path.abspath(__file__)), record=str(record)))
+    kubectl.chmod(0o755)
+    result = run_tasks(tmp_path, "verify_smoke.yml", {
+        "_boutique_external": "ClusterIP", "boutique_namespace": "shop",
+        "ops_kubeconfig": str(tmp_path / "kubeconfig"), "ops_kube_context": "kind-test",
+        "boutique_smoke_retries": 2, "boutique_smoke_delay": 1,
+    }, path_prefix=str(bin_dir) + os.pathsep)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "passed the smoke test" in flat(result.stdout)
+    called = json.loads(record.read_text())
+    assert called["argv"] == ["--kubeconfig", str(tmp_path / "kubeconfig"), "--context", "kind-test", "--namespace", "shop",
+                              "port-forward", "--address", "127.0.0.1", "svc/frontend", ":80"]
+    # The always section stopped the port-forward: it does not outlive the play.
+    deadline = time.monotonic() + 10
+    while alive(called["pid"]) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not alive(called["pid"]), "the port-forward outlived the play"
