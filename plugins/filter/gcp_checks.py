@@ -224,6 +224,31 @@ def gcp_quota_shortfalls(needs, quotas):
     return shortfalls
 
 
+def gcp_kubeconfig_exec_env(kubeconfig, env):
+    """Return ``kubeconfig`` (a dict) with ``env`` added to every user's exec plugin.
+
+    gke-gcloud-auth-plugin asks gcloud for a token; with a service-account key, gcloud needs
+    CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE in the plugin's environment, which kubectl and the
+    kubernetes client take from the exec entry's ``env`` list. Existing names are replaced.
+    """
+    if not isinstance(kubeconfig, dict):
+        raise AnsibleFilterError("gcp_kubeconfig_exec_env expects a kubeconfig dict, got %s" % type(kubeconfig).__name__)
+    if not isinstance(env, dict):
+        raise AnsibleFilterError("gcp_kubeconfig_exec_env expects env as a dict of NAME: value")
+    result = dict(kubeconfig)
+    users = []
+    for entry in kubeconfig.get("users") or []:
+        user = (entry or {}).get("user") or {}
+        if "exec" not in user or not env:
+            users.append(entry)
+            continue
+        keep = [item for item in (user["exec"].get("env") or []) if item.get("name") not in env]
+        exec_entry = dict(user["exec"], env=keep + [{"name": name, "value": str(value)} for name, value in sorted(env.items())])
+        users.append(dict(entry, user=dict(user, exec=exec_entry)))
+    result["users"] = users
+    return result
+
+
 class FilterModule:
     """boutique.ops Google Cloud checks."""
 
@@ -236,4 +261,5 @@ class FilterModule:
             "gcp_machine_cpus": gcp_machine_cpus,
             "gcp_quota_needs": gcp_quota_needs,
             "gcp_quota_shortfalls": gcp_quota_shortfalls,
+            "gcp_kubeconfig_exec_env": gcp_kubeconfig_exec_env,
         }

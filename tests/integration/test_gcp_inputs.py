@@ -224,3 +224,86 @@ def test_preflight_needs_the_ssh_key(tmp_path):
     code, output = _preflight(tmp_path, extra={"loadgen_vm_ssh_public_key_file": str(tmp_path / "absent.pub")})
     assert code == 2, output[-3000:]
     assert "is not a readable file: the VMs get this key at creation" in output
+
+
+# get-credentials against a stand-in gcloud that writes what gcloud 528 writes: a context, the
+# cluster's CA and endpoint, and a user that runs gke-gcloud-auth-plugin.
+FAKE_GET_CREDENTIALS = """#!/bin/sh
+echo "$*" >> "$FAKE_LOG"
+echo "override=$CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE plugin=$USE_GKE_GCLOUD_AUTH_PLUGIN" >> "$FAKE_LOG"
+cat > "$KUBECONFIG" <<'YAML'
+apiVersion: v1
+clusters:
+- cluster:
+    certificate-authority-data: LS0tLS1CRUdJTi0tLS0t
+    server: https://203.0.113.10
+  name: gke_boutique-tests_europe-west10-a_boutique
+contexts:
+- context:
+    cluster: gke_boutique-tests_europe-west10-a_boutique
+    user: gke_boutique-tests_europe-west10-a_boutique
+  name: gke_boutique-tests_europe-west10-a_boutique
+current-context: gke_boutique-tests_europe-west10-a_boutique
+kind: Config
+preferences: {}
+users:
+- name: gke_boutique-tests_europe-west10-a_boutique
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1beta1
+      command: gke-gcloud-auth-plugin
+      installHint: Install gke-gcloud-auth-plugin for use with kubectl
+      provideClusterInfo: true
+YAML
+"""
+CREDENTIALS_PLAY = """
+- name: Credentials only
+  hosts: control
+  gather_facts: false
+  tasks:
+    - name: Plan
+      ansible.builtin.include_role:
+        name: boutique.ops.gke_cluster
+        tasks_from: build.yml
+    - name: Credentials
+      ansible.builtin.include_role:
+        name: boutique.ops.gke_cluster
+        tasks_from: credentials.yml
+"""
+
+
+@pytest.mark.parametrize("auth", ["application", "serviceaccount"])
+def test_credentials_into_project_local_kubeconfig(tmp_path, auth):
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    (fake_bin / "gcloud").write_text(FAKE_GET_CREDENTIALS)
+    (fake_bin / "gcloud").chmod(0o755)
+    playbook = tmp_path / "credentials.yml"
+    playbook.write_text(CREDENTIALS_PLAY)
+    key = tmp_path / "key.json"
+    key.write_text("{}")
+    kubeconfig = tmp_path / ".kube" / "boutique.config"
+    variables = dict(GOOD, ops_kubeconfig=str(kubeconfig), ops_render_dir="", gcp_auth_kind=auth, gcp_service_account_file=str(key))
+    env = dict(os.environ, ANSIBLE_NOCOLOR="1", FAKE_LOG=str(tmp_path / "calls.log"),
+               PATH=os.pathsep.join([str(fake_bin), VENV_BIN, os.environ.get("PATH", "")]))
+    args = [os.path.join(VENV_BIN, "ansible-playbook"), "-i", INVENTORY, str(playbook), "-e", json.dumps(variables)]
+    recaps = []
+    for _run_number in range(2):
+        result = subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False)
+        assert result.returncode == 0, result.stdout[-3000:]
+        recaps.append([line for line in result.stdout.splitlines() if line.startswith("localhost")][-1])
+    # First run creates .kube/ and installs the kubeconfig, the second changes nothing.
+    assert "changed=2" in recaps[0] and "changed=0" in recaps[1], recaps
+    assert oct(kubeconfig.stat().st_mode & 0o777) == "0o600"
+    assert oct(kubeconfig.parent.stat().st_mode & 0o777) == "0o700"
+    calls = (tmp_path / "calls.log").read_text().splitlines()
+    assert calls[0] == "container clusters get-credentials boutique --project boutique-tests --location europe-west10-a"
+    assert calls[1] == ("override=%s plugin=True" % (key if auth == "serviceaccount" else ""))
+    config = yaml.safe_load(kubeconfig.read_text())
+    assert config["current-context"] == "gke_boutique-tests_europe-west10-a_boutique"
+    plugin = config["users"][0]["user"]["exec"]
+    assert plugin["command"] == "gke-gcloud-auth-plugin"
+    if auth == "serviceaccount":
+        assert plugin["env"] == [{"name": "CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE", "value": str(key)}]
+    else:
+        assert "env" not in plugin

@@ -200,5 +200,44 @@ def test_shortfalls_skip_unlisted_and_zero_needs():
 def test_filter_map():
     assert set(gc.FilterModule().filters()) == {
         "gcp_name_problem", "gcp_zone_region", "gcp_label_problems", "gcp_cidr_problems",
-        "gcp_machine_cpus", "gcp_quota_needs", "gcp_quota_shortfalls",
+        "gcp_machine_cpus", "gcp_quota_needs", "gcp_quota_shortfalls", "gcp_kubeconfig_exec_env",
     }
+
+
+GKE_KUBECONFIG = {
+    "apiVersion": "v1",
+    "kind": "Config",
+    "current-context": "gke_p_z_boutique",
+    "users": [
+        {"name": "gke_p_z_boutique", "user": {"exec": {
+            "apiVersion": "client.authentication.k8s.io/v1beta1", "command": "gke-gcloud-auth-plugin",
+            "provideClusterInfo": True, "env": [{"name": "KEEP", "value": "1"}, {"name": "CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE", "value": "/old"}]}}},
+        {"name": "kind-kind", "user": {"client-certificate-data": "x"}},
+    ],
+}
+
+
+def test_kubeconfig_exec_env_adds_and_replaces():
+    out = gc.gcp_kubeconfig_exec_env(GKE_KUBECONFIG, {"CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE": "/keys/ops.json"})
+    assert out["users"][0]["user"]["exec"]["env"] == [
+        {"name": "KEEP", "value": "1"}, {"name": "CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE", "value": "/keys/ops.json"}]
+    assert out["users"][0]["user"]["exec"]["command"] == "gke-gcloud-auth-plugin"
+    # Users without an exec plugin, and the input itself, are left alone.
+    assert out["users"][1] == GKE_KUBECONFIG["users"][1]
+    assert GKE_KUBECONFIG["users"][0]["user"]["exec"]["env"][1]["value"] == "/old"
+    assert out["current-context"] == "gke_p_z_boutique"
+
+
+def test_kubeconfig_exec_env_empty_env_is_identity():
+    assert gc.gcp_kubeconfig_exec_env(GKE_KUBECONFIG, {}) == GKE_KUBECONFIG
+
+
+def test_kubeconfig_exec_env_exec_without_env_list():
+    config = {"users": [{"name": "u", "user": {"exec": {"command": "gke-gcloud-auth-plugin"}}}]}
+    assert gc.gcp_kubeconfig_exec_env(config, {"A": 1})["users"][0]["user"]["exec"]["env"] == [{"name": "A", "value": "1"}]
+
+
+@pytest.mark.parametrize("config,env", [([], {}), ({}, ["A=1"])])
+def test_kubeconfig_exec_env_bad_input(config, env):
+    with pytest.raises(AnsibleFilterError):
+        gc.gcp_kubeconfig_exec_env(config, env)
