@@ -14,7 +14,6 @@ scraped them.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import socket
 import subprocess
