@@ -286,8 +286,9 @@ def canary_analysis(metrics, max_error_ratio_increase=0.01, max_p95_increase=0.2
         "v1": base_p95, "v2": p95, "limit": text,
     })
     failed = [check for check in checks if not check["passed"]]
-    summary = "; ".join("%s: v1=%s v2=%s (%s) %s" % (c["name"], _show(c["v1"]), _show(c["v2"]), c["limit"],
-                                                      "ok" if c["passed"] else "FAILED") for c in checks)
+    summary = "; ".join(
+        "%s: v1=%s v2=%s (%s) %s" % (c["name"], _show(c["v1"]), _show(c["v2"]), c["limit"], "ok" if c["passed"] else "FAILED")
+        for c in checks)
     return {"passed": not failed, "failed": [c["name"] for c in failed], "checks": checks, "summary": summary}
 
 

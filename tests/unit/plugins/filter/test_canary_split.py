@@ -251,8 +251,8 @@ def test_queries_and_metrics_round_trip():
     assert "[2m]" in queries[0]["query"]
     assert 'response_code=~"5.."' in queries[1]["query"] and "or vector(0)" in queries[1]["query"]
     assert queries[2]["query"].startswith("histogram_quantile(0.95, sum by (le) (rate(istio_request_duration_milliseconds_bucket{")
-    results = [{"item": q, "json": {"status": "success", "data": {"resultType": "vector",
-                                                                    "result": [{"metric": {}, "value": [0, "1"]}]}}} for q in queries]
+    answer = {"status": "success", "data": {"resultType": "vector", "result": [{"metric": {}, "value": [0, "1"]}]}}
+    results = [{"item": q, "json": answer} for q in queries]
     metrics = canary_metrics(results)
     assert set(metrics) == {"v1", "v2"}
     assert canary_analysis(metrics, min_requests=1)["passed"]
