@@ -16,7 +16,7 @@ short_description: Measure how an HTTP endpoint splits traffic between versions 
 version_added: 0.1.0
 
 author:
-  - boutique.ops maintainers
+  - boutique.ops maintainers (!UNKNOWN)
 
 description:
   - Sends a planned number of GET requests to O(url) and classifies every answer by the version that served it,
@@ -75,8 +75,8 @@ options:
   body_patterns:
     description:
       - Classify by body instead of by header, version name to regular expression (Python C(re), searched in the body).
-      - Patterns are tried in the order given and the first match wins, so list the most specific first,
-        for example C({v2: 'Online Boutique v2', v1: 'Online Boutique'}).
+      - "Patterns are tried in the order given and the first match wins, so list the most specific first,
+        for example C({v2: 'Online Boutique v2', v1: 'Online Boutique'})."
       - Every version in O(expected) needs a pattern.
     type: dict
   requests:
@@ -105,7 +105,7 @@ options:
     default: 5.0
   headers:
     description:
-      - Extra request headers, for example C({Host: shop.example.com}) when the gateway routes by host.
+      - "Extra request headers, for example C({Host: shop.example.com}) when the gateway routes by host."
     type: dict
     default: {}
   cache_bust_param:
@@ -226,7 +226,7 @@ p_value:
   type: float
   sample: 0.8327
 test:
-  description: Which test produced O(p_value), C(binomial) or C(chi-square).
+  description: Which test produced RV(p_value), C(binomial) or C(chi-square).
   returned: when any answer was classified
   type: str
   sample: binomial
