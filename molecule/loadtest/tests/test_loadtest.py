@@ -1,0 +1,342 @@
+# Copyright: (c) 2026, boutique.ops maintainers
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+"""loadtest.yml for real on localhost: one master, 2 workers, a stand-in shop on 127.0.0.1.
+
+Each profile runs for at most 30 s; the checks compare the summary with the stand-in's own
+counters. Faults: a worker killed mid-run, the shop restarted mid-run, Ctrl-C on the playbook.
+Bad inputs must stop the play before anything is created.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import math
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.environ.get("MOLECULE_PROJECT_DIRECTORY") or os.path.abspath(os.path.join(HERE, "..", "..", ".."))
+EPHEMERAL = os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY") or os.path.join(REPO, ".cache", "loadtest")
+LOCUST_DIR = os.path.join(EPHEMERAL, "locust")
+STANDIN = os.path.join(HERE, "..", "standin_shop.py")
+PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
+
+# Small, fast runs: 2 workers, short think time, progress every 2 s, a 3 s failure window.
+COMMON = {
+    "_preflight_passed": True,
+    "locust_dir": LOCUST_DIR,
+    "locust_workers_per_host": 2,
+    "locust_master_on": "control",
+    "locust_expect_workers_max_wait": 20,
+    "loadtest_wait_min": 0.05,
+    "loadtest_wait_max": 0.2,
+    "loadtest_poll_s": 2,
+    "loadtest_window_s": 3,
+    "loadtest_stop_timeout_s": 3,
+    "loadtest_base_users": 2,
+}
+RAMP_RATE = 2
+STEP_S = 2
+STEP_USERS = int(math.ceil(RAMP_RATE * STEP_S))
+RESULT_FILES = ("locust_stats.csv", "locust_stats_history.csv", "locust_failures.csv", "locust_exceptions.csv", "locust.html",
+                "master.log", "run.json", "summary.json", "report.html",
+                "users_rps.png", "latency.png", "failure_ratio.png", "endpoints.png")
+
+
+@pytest.fixture(name="work")
+def fixture_work():
+    """A folder of this scenario's own: pytest's shared basetemp is pruned by other sessions on this machine."""
+    os.makedirs(os.path.join(EPHEMERAL, "runs"), exist_ok=True)
+    return tempfile.mkdtemp(dir=os.path.join(EPHEMERAL, "runs"))
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class StandIn:
+    """The stand-in shop in its own process; restartable on the same port, counters kept in a file."""
+
+    def __init__(self, workdir, *args):
+        self.workdir = workdir
+        self.args = list(args)
+        self.stats_file = os.path.join(workdir, "standin.json")
+        self.port = None
+        self.proc = None
+
+    def start(self):
+        port_file = os.path.join(self.workdir, "standin.port")
+        if os.path.exists(port_file):
+            os.remove(port_file)
+        port_args = ["--port", str(self.port)] if self.port else []
+        self.proc = subprocess.Popen(  # pylint: disable=consider-using-with
+            [sys.executable, STANDIN, "--port-file", port_file, "--stats-file", self.stats_file, "--max-seconds", "120"] + port_args + self.args
+        )
+        deadline = time.time() + 10
+        while not os.path.exists(port_file):
+            assert time.time() < deadline, "the stand-in shop did not start"
+            time.sleep(0.1)
+        with open(port_file, encoding="utf-8") as handle:
+            self.port = int(handle.read())
+        return self
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(10)
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:%d" % self.port
+
+    def counts(self):
+        with open(self.stats_file, encoding="utf-8") as handle:
+            return json.load(handle)["counts"]
+
+
+def run_loadtest(results_root, extra, during=None):
+    """Run loadtest.yml; ``during(proc, results_root)`` is called while it runs. Returns (rc, output, run folder)."""
+    extra_vars = dict(COMMON, loadtest_results_root=results_root, locust_master_port=_free_port(), **extra)
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1")
+    env.pop("ANSIBLE_CALLBACKS_ENABLED", None)
+    # Its own session, like a terminal's foreground job: a Ctrl-C goes to its whole process group.
+    proc = subprocess.Popen(  # pylint: disable=consider-using-with
+        [PLAYBOOK, "loadtest.yml", "--extra-vars", json.dumps(extra_vars)],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+    )
+    if during:
+        during(proc, results_root)
+    output, _ = proc.communicate(timeout=180)
+    runs = sorted(glob.glob(os.path.join(results_root, "*")))
+    return proc.returncode, output, runs[-1] if runs else None
+
+
+def _wait_for(predicate, timeout, what):
+    deadline = time.time() + timeout
+    while not predicate():
+        assert time.time() < deadline, "timed out waiting for " + what
+        time.sleep(0.2)
+
+
+def _history_rows(results_root):
+    """Aggregated rows written so far by the running master (0 before it starts)."""
+    paths = glob.glob(os.path.join(results_root, "*", "locust_stats_history.csv"))
+    if not paths:
+        return 0
+    with open(paths[0], encoding="utf-8") as handle:
+        return sum(1 for line in handle if ",Aggregated," in line)
+
+
+def _summary(run_dir):
+    with open(os.path.join(run_dir, "summary.json"), encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def _assert_counts_match(summary, counts):
+    """locust's counts and the shop's own, total and per endpoint (a followed redirect is one request)."""
+    assert summary["requests"] == counts["journey"], (summary["requests"], counts)
+    assert summary["failures"] == counts["failed"], (summary["failures"], counts)
+    per_route = {"%s %s" % (entry["method"], entry["name"]): entry["requests"] for entry in summary["endpoints"]}
+    assert per_route == counts["routes"]
+
+
+@pytest.fixture(name="stress", scope="module")
+def fixture_stress():
+    """A stress run against a shop that fails above 10 concurrent users."""
+    os.makedirs(os.path.join(EPHEMERAL, "runs"), exist_ok=True)
+    work = tempfile.mkdtemp(dir=os.path.join(EPHEMERAL, "runs"))
+    shop = StandIn(work, "--fail-above", "10").start()
+    try:
+        rc, output, run_dir = run_loadtest(os.path.join(work, "results"), {
+            "profile": "stress", "target_url": shop.url, "ramp_rate": RAMP_RATE, "loadtest_step_s": STEP_S,
+            "loadtest_max_users": 30, "duration": 28,
+        })
+    finally:
+        shop.stop()
+    return {"rc": rc, "output": output, "run_dir": run_dir, "counts": shop.counts(), "fail_above": 10}
+
+
+def test_stress_runs_and_prints_progress(stress):
+    assert stress["rc"] == 0, stress["output"][-3000:]
+    assert "req/s=" in stress["output"] and "users=" in stress["output"]
+    assert os.path.basename(stress["run_dir"]).endswith("-stress")
+
+
+def test_result_files(host, stress):
+    for name in RESULT_FILES:
+        item = host.file(os.path.join(stress["run_dir"], name))
+        assert item.is_file, name
+        assert item.size > 0, name
+    for name in ("users_rps.png", "latency.png", "failure_ratio.png", "endpoints.png"):
+        with open(os.path.join(stress["run_dir"], name), "rb") as handle:
+            assert handle.read(8) == b"\x89PNG\r\n\x1a\n", name
+        assert name in host.file(os.path.join(stress["run_dir"], "report.html")).content_string
+    assert "--exit-code-on-error" in host.file(os.path.join(stress["run_dir"], "run.json")).content_string
+
+
+def test_summary_keys(stress):
+    summary = _summary(stress["run_dir"])
+    for key in ("profile", "duration_s", "users_max", "requests", "failures", "failure_ratio", "rps_peak", "p50_ms", "p95_ms",
+                "p99_ms", "endpoints", "breaking_point_users", "breaking_point_at"):
+        assert key in summary, key
+    assert summary["profile"] == "stress"
+    assert not summary["partial"]
+    assert summary["workers"]["expected"] == 2 and summary["workers"]["connected"] == 2
+
+
+def test_stress_counts_match_the_shop(stress):
+    _assert_counts_match(_summary(stress["run_dir"]), stress["counts"])
+
+
+def test_stress_finds_the_breaking_point(stress):
+    summary = _summary(stress["run_dir"])
+    assert summary["breaking_point_users"] is not None
+    # The shop fails above fail_above users; the ramp moves in steps of STEP_USERS.
+    assert stress["fail_above"] < summary["breaking_point_users"] <= stress["fail_above"] + STEP_USERS, summary
+    # ... and the run stopped there instead of ramping on to the maximum.
+    assert summary["users_max"] <= stress["fail_above"] + 2 * STEP_USERS
+
+
+def test_spike_survives_a_restarting_shop(work):
+    """The shop goes down mid-run and comes back: failures are counted, results written."""
+    shop = StandIn(str(work)).start()
+
+    def restart(_proc, results_root):
+        _wait_for(lambda: _history_rows(results_root) >= 6, 60, "the spike to be under way")
+        shop.stop()
+        time.sleep(2)
+        shop.start()
+
+    try:
+        rc, output, run_dir = run_loadtest(os.path.join(work, "results"), {
+            "profile": "spike", "target_url": shop.url, "users": 12, "duration": 16, "loadtest_spike_at_s": 4, "loadtest_hold_s": 8,
+        }, during=restart)
+    finally:
+        shop.stop()
+    assert rc == 0, output[-3000:]
+    summary = _summary(run_dir)
+    assert summary["failures"] > 0
+    assert summary["users_max"] == 12
+    assert summary["requests"] > summary["failures"]
+    # Requests that never reached the shop are failures the shop could not count.
+    assert summary["requests"] >= shop.counts()["journey"]
+    assert any("Connection" in item["error"] or "HTTP 0" in item["error"] or "refused" in item["error"].lower()
+               for item in summary["top_failures"]), summary["top_failures"]
+    for name in RESULT_FILES:
+        assert os.path.getsize(os.path.join(run_dir, name)) > 0, name
+
+
+def test_endurance_goes_on_when_a_worker_dies(work):
+    shop = StandIn(str(work)).start()
+    killed = []
+
+    def kill_one_worker(_proc, results_root):
+        _wait_for(lambda: _history_rows(results_root) >= 4, 60, "the endurance run to be under way")
+        # The worker processes this run started: children of the `--worker --processes 2` parent.
+        out = subprocess.run(["pgrep", "-f", "--", "--worker --master-host 127.0.0.1 --master-port"], capture_output=True, text=True, check=False)
+        pids = [int(pid) for pid in out.stdout.split()]
+        children = [pid for pid in pids if _parent(pid) in pids]
+        assert children, "no worker processes found: %s" % pids
+        os.kill(children[0], signal.SIGKILL)
+        killed.append(children[0])
+
+    try:
+        rc, output, run_dir = run_loadtest(os.path.join(work, "results"), {
+            "profile": "endurance", "target_url": shop.url, "users": 6, "duration": 16,
+        }, during=kill_one_worker)
+    finally:
+        shop.stop()
+    assert killed
+    assert rc == 0, output[-3000:]
+    summary = _summary(run_dir)
+    assert summary["workers"]["lost_count"] == 1, summary["workers"]
+    assert any("worker" in note for note in summary["notes"]), summary["notes"]
+    assert summary["duration_s"] >= 12
+    assert summary["failures"] == 0
+    # The users of the dead worker were moved to the other one: the last seconds still ran 6 users.
+    history = os.path.join(run_dir, "locust_stats_history.csv")
+    with open(history, encoding="utf-8") as handle:
+        users = [int(line.split(",")[1]) for line in handle if ",Aggregated," in line]
+    assert 6 in users[-6:], users
+    # The killed worker's last unreported seconds are lost with it; the rest matches the shop.
+    assert 0 < shop.counts()["journey"] - summary["requests"] <= shop.counts()["journey"] * 0.3 or summary["requests"] == shop.counts()["journey"]
+
+
+def _parent(pid):
+    try:
+        with open("/proc/%d/stat" % pid, encoding="utf-8") as handle:
+            return int(handle.read().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return None
+
+
+def test_recovery_ramps_past_the_breaking_point_and_back(work):
+    shop = StandIn(str(work), "--fail-above", "8").start()
+    try:
+        rc, output, run_dir = run_loadtest(os.path.join(work, "results"), {
+            "profile": "recovery", "target_url": shop.url, "ramp_rate": RAMP_RATE, "loadtest_step_s": STEP_S, "loadtest_max_users": 30,
+            "loadtest_overshoot_steps": 1, "loadtest_hold_s": 2, "duration": 28,
+        })
+    finally:
+        shop.stop()
+    assert rc == 0, output[-3000:]
+    summary = _summary(run_dir)
+    assert 8 < summary["breaking_point_users"] <= 8 + STEP_USERS
+    assert summary["users_max"] > summary["breaking_point_users"]
+    assert summary["recovered"] is True, summary
+    _assert_counts_match(summary, shop.counts())
+
+
+def test_ctrl_c_keeps_partial_results(work):
+    shop = StandIn(str(work)).start()
+
+    def ctrl_c(proc, results_root):
+        _wait_for(lambda: _history_rows(results_root) >= 4, 60, "the run to be under way")
+        os.killpg(proc.pid, signal.SIGINT)
+
+    try:
+        rc, _output, run_dir = run_loadtest(os.path.join(work, "results"), {
+            "profile": "endurance", "target_url": shop.url, "users": 4, "duration": 28,
+        }, during=ctrl_c)
+        assert rc != 0
+        # ansible-playbook is gone; the run wrapper notices the missing heartbeat and stops locust.
+        _wait_for(lambda: all(os.path.exists(os.path.join(run_dir, name)) for name in ("summary.json", "report.html")), 40,
+                  "the partial summary and report")
+    finally:
+        shop.stop()
+    with open(os.path.join(run_dir, "run.json"), encoding="utf-8") as handle:
+        run = json.load(handle)
+    assert run["interrupted"] is True and run["rc"] is not None
+    summary = _summary(run_dir)
+    assert summary["partial"] is True, summary
+    assert summary["requests"] > 0
+    assert summary["duration_s"] < 28
+    for name in ("locust_stats.csv", "locust_stats_history.csv", "locust.html", "report.html"):
+        assert os.path.getsize(os.path.join(run_dir, name)) > 0, name
+
+
+@pytest.mark.parametrize("extra, variable", [
+    ({"profile": "soak"}, "loadtest_profile"),
+    ({"users": 0}, "loadtest_users"),
+    ({"profile": "stress", "ramp_rate": 0}, "loadtest_ramp_rate"),
+    ({"duration": -5}, "loadtest_duration_s"),
+], ids=["unknown-profile", "zero-users", "zero-ramp-rate", "negative-duration"])
+def test_bad_inputs_are_rejected_before_any_change(work, extra, variable):
+    results_root = os.path.join(work, "results")
+    rc, output, run_dir = run_loadtest(results_root, dict({"target_url": "http://127.0.0.1:9"}, **extra))
+    assert rc != 0
+    assert variable in output, output[-2000:]
+    # The argument spec names the allowed values; the role's checks also give an example.
+    assert "e.g. -e" in output or "must be one of: stress, spike, endurance, recovery" in output
+    assert run_dir is None and not os.path.exists(results_root)
+    assert "Start the workers" not in output

@@ -1,0 +1,266 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, boutique.ops maintainers
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+DOCUMENTATION = r"""
+module: locust_report
+
+short_description: Summarise a locust run from its CSV files into summary.json and an HTML report with plots
+
+version_added: 0.1.0
+
+author:
+  - boutique.ops maintainers
+
+description:
+  - Reads the files locust writes with C(--csv PREFIX --csv-full-history) (C(PREFIX_stats.csv),
+    C(PREFIX_stats_history.csv), C(PREFIX_failures.csv)) and writes C(summary.json) into O(dest).
+  - The summary holds the profile, the duration, the peak user count, request and failure totals, the failure
+    ratio, the peak requests per second, p50/p95/p99 latency, a per-endpoint table and the most frequent failures.
+  - For O(profile=stress) and O(profile=recovery) it finds the breaking point, the first moment the failure ratio
+    over a sliding window of O(window_s) seconds passes O(failure_ratio_threshold) (the same rule as the
+    locustfile's stress shape), and reports the user count then and when it happened. For C(recovery) it also says
+    whether the last window is back under the threshold.
+  - Reads the master's log (O(master_log)) for workers that stopped answering mid-run, and the run record
+    (O(run_info)) written by the load-test role, which marks an interrupted run as partial.
+  - With O(report=true), also writes C(report.html) and four PNG plots made with matplotlib.
+  - With O(progress=true), writes nothing and returns the latest row of the history, for progress lines during a run.
+  - Files are only rewritten when their content changes. Supports check mode (computes, writes nothing).
+
+options:
+  csv_prefix:
+    description:
+      - The value given to locust's C(--csv), for example C(/srv/results/20260101T000000Z-stress/locust).
+    type: path
+    required: true
+  dest:
+    description:
+      - Folder for C(summary.json), C(report.html) and the plots. Defaults to the folder of O(csv_prefix).
+    type: path
+  profile:
+    description:
+      - The load profile that ran. C(none) is a plain C(-u/-r/-t) run.
+    type: str
+    required: true
+    choices: [stress, spike, endurance, recovery, none]
+  master_log:
+    description:
+      - The master's C(--logfile), read for lost workers.
+    type: path
+  run_info:
+    description:
+      - The run record (JSON) written by the load-test role, with C(rc), C(interrupted) and C(signal).
+    type: path
+  expected_workers:
+    description:
+      - How many workers the master expected, reported as is.
+    type: int
+  failure_ratio_threshold:
+    description:
+      - Failure ratio above which the shop is considered broken (stress and recovery).
+    type: float
+    default: 0.05
+  window_s:
+    description:
+      - Sliding window for that ratio, in seconds.
+    type: float
+    default: 3.0
+  min_requests:
+    description:
+      - A window with fewer requests than this is not judged.
+    type: int
+    default: 10
+  report:
+    description:
+      - Also write C(report.html) and the PNG plots (needs matplotlib).
+    type: bool
+    default: true
+  progress:
+    description:
+      - Only return the latest history row as RV(progress); write nothing else. A missing history is not an error.
+    type: bool
+    default: false
+  wait_s:
+    description:
+      - With O(progress=true), sleep this many seconds before reading, so that one task paces a polling loop.
+    type: float
+    default: 0
+  heartbeat:
+    description:
+      - With O(progress=true), touch this file first; the run wrapper interrupts the run when it goes stale
+        (the playbook was stopped, for example with Ctrl-C). Not reported as a change.
+    type: path
+
+requirements:
+  - matplotlib (for O(report=true))
+
+notes:
+  - Runs on the host that holds the CSV files, normally the control node after the results are collected.
+"""
+
+EXAMPLES = r"""
+- name: Summarise a stress run
+  boutique.ops.locust_report:
+    csv_prefix: "{{ results }}/locust"
+    profile: stress
+    master_log: "{{ results }}/master.log"
+    run_info: "{{ results }}/run.json"
+    failure_ratio_threshold: 0.05
+    window_s: 3
+
+- name: Progress line while the run goes on
+  boutique.ops.locust_report:
+    csv_prefix: "{{ results }}/locust"
+    profile: endurance
+    progress: true
+  register: now
+
+- name: Show it
+  ansible.builtin.debug:
+    msg: "{{ now.progress.line | default('no statistics yet') }}"
+"""
+
+RETURN = r"""
+summary:
+  description: What summary.json holds.
+  returned: unless O(progress=true)
+  type: dict
+  sample:
+    profile: stress
+    partial: false
+    duration_s: 14
+    users_max: 12
+    requests: 160
+    failures: 73
+    failure_ratio: 0.45625
+    rps_peak: 40.2
+    p50_ms: 1
+    p95_ms: 3
+    p99_ms: 5
+    endpoints:
+      - {method: GET, name: /, requests: 12, failures: 5, failure_ratio: 0.4167, p50_ms: 2, p95_ms: 4, p99_ms: 4, avg_ms: 1.89}
+    breaking_point_users: 8
+    breaking_point_at: "2026-11-29T17:56:14Z"
+    workers: {expected: 2, connected: 2, lost: [], lost_count: 0}
+    notes: []
+progress:
+  description: The latest Aggregated row of the history (empty before the first one).
+  returned: when O(progress=true)
+  type: dict
+  sample:
+    t: 1795974972
+    elapsed_s: 6
+    users: 4
+    rps: 20.5
+    fps: 0.0
+    p50_ms: 1
+    p95_ms: 3
+    requests: 120
+    failures: 0
+    failure_ratio: 0.0
+    line: "t=6s users=4 req/s=20.5 requests=120 failures=0 (0.00%) p50=1ms p95=3ms"
+files:
+  description: The files written or that would be written.
+  returned: unless O(progress=true)
+  type: list
+  elements: path
+"""
+
+import json
+import os
+import time
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.boutique.ops.plugins.module_utils.locust_stats import (
+    LocustCsvError,
+    progress as read_progress,
+    read_history,
+    read_run_info,
+    summarize,
+)
+from ansible_collections.boutique.ops.plugins.module_utils.locust_plot import (
+    HAS_MATPLOTLIB,
+    MATPLOTLIB_IMPORT_ERROR,
+    plot_all,
+    render_html,
+    write_if_changed,
+)
+
+
+def run_module():
+    module = AnsibleModule(
+        argument_spec=dict(
+            csv_prefix=dict(type="path", required=True),
+            dest=dict(type="path"),
+            profile=dict(type="str", required=True, choices=["stress", "spike", "endurance", "recovery", "none"]),
+            master_log=dict(type="path"),
+            run_info=dict(type="path"),
+            expected_workers=dict(type="int"),
+            failure_ratio_threshold=dict(type="float", default=0.05),
+            window_s=dict(type="float", default=3.0),
+            min_requests=dict(type="int", default=10),
+            report=dict(type="bool", default=True),
+            progress=dict(type="bool", default=False),
+            wait_s=dict(type="float", default=0.0),
+            heartbeat=dict(type="path"),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    if params["progress"]:
+        if params["heartbeat"] and not module.check_mode:
+            with open(params["heartbeat"], "a"):
+                os.utime(params["heartbeat"], None)
+        time.sleep(max(0.0, params["wait_s"]))
+        module.exit_json(changed=False, progress=read_progress(params["csv_prefix"]))
+    if not 0 <= params["failure_ratio_threshold"] < 1:
+        module.fail_json(msg="failure_ratio_threshold=%s: allowed is 0 <= x < 1, e.g. 0.05" % params["failure_ratio_threshold"])
+    if params["window_s"] <= 0:
+        module.fail_json(msg="window_s=%s: must be > 0 seconds, e.g. 3" % params["window_s"])
+    if params["report"] and not HAS_MATPLOTLIB:
+        module.fail_json(msg=missing_required_lib("matplotlib"), exception=MATPLOTLIB_IMPORT_ERROR)
+
+    dest = params["dest"] or os.path.dirname(params["csv_prefix"]) or "."
+    try:
+        summary = summarize(
+            params["csv_prefix"],
+            params["profile"],
+            master_log=params["master_log"],
+            run_info=read_run_info(params["run_info"]),
+            threshold=params["failure_ratio_threshold"],
+            window_s=params["window_s"],
+            min_requests=params["min_requests"],
+            expected_workers=params["expected_workers"],
+        )
+    except (LocustCsvError, ValueError) as exc:
+        module.fail_json(msg="cannot summarise the locust run: %s" % exc)
+
+    files = [os.path.join(dest, "summary.json")]
+    changed = False
+    if params["report"]:
+        files.append(os.path.join(dest, "report.html"))
+    if module.check_mode:
+        module.exit_json(changed=True, summary=summary, files=files)
+    if not os.path.isdir(dest):
+        module.fail_json(msg="dest=%s is not a folder" % dest)
+    changed |= write_if_changed(files[0], json.dumps(summary, indent=2, sort_keys=True) + "\n")
+    if params["report"]:
+        names, plots_changed = plot_all(summary, read_history(params["csv_prefix"] + "_stats_history.csv"), dest, params["window_s"])
+        changed |= plots_changed
+        changed |= write_if_changed(files[1], render_html(summary))
+        files.extend(os.path.join(dest, name) for name in names)
+    module.exit_json(changed=changed, summary=summary, files=files)
+
+
+def main():
+    run_module()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,327 @@
+# Copyright: (c) 2026, boutique.ops maintainers
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+"""The Online Boutique shopper journey and the load shapes of boutique.ops.
+
+Standalone:  locust -f locustfile.py --headless -H http://SHOP -u 10 -r 5 -t 10s
+With a shape: LOCUST_PROFILE=stress|spike|endurance|recovery picks one of the shapes below;
+it is then the shape, not -u/-r/-t, that drives users and decides when the run ends.
+
+Environment (all optional):
+  BOUTIQUE_WAIT_MIN / BOUTIQUE_WAIT_MAX   think time in seconds between tasks (1 / 10; 0 / 0 = none)
+  BOUTIQUE_USERS          endurance and spike: users; spike: the peak (10)
+  BOUTIQUE_BASE_USERS     spike and recovery: baseline users (1)
+  BOUTIQUE_DURATION_S     endurance: run length; others: hard cap on the run (60)
+  BOUTIQUE_RAMP_RATE      stress/recovery: users added per second, on average (1)
+  BOUTIQUE_STEP_S         stress/recovery: seconds per ramp step (5); a step adds RAMP_RATE * STEP_S users
+  BOUTIQUE_MAX_USERS      stress/recovery: the ramp never goes above this (100)
+  BOUTIQUE_FAIL_RATIO     stress/recovery: failure ratio that marks the breaking point (0.05)
+  BOUTIQUE_WINDOW_S       stress/recovery: sliding window for that ratio, in seconds (3)
+  BOUTIQUE_SPIKE_AT_S     spike: when the jump happens (DURATION_S / 4)
+  BOUTIQUE_HOLD_S         spike: how long the peak lasts (DURATION_S / 2); recovery: time at the top (STEP_S)
+  BOUTIQUE_OVERSHOOT      recovery: steps ramped past the breaking point before going down (2)
+
+Shape parameters do not use the LOCUST_ prefix on purpose: locust reads LOCUST_USERS and friends as
+its own command-line options.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import math
+import os
+import random
+import time
+
+import locust.runners
+from locust import FastHttpUser, LoadTestShape, between, constant, events, task
+
+# Workers report to the master every 3 s by default; 1 s gives the shapes and the CSV history a
+# finer view of the failure ratio (the breaking point is found within a second, not three).
+locust.runners.WORKER_REPORT_INTERVAL = 1.0
+
+LOG = logging.getLogger("boutique")
+
+# The 9 product ids of Online Boutique v0.10.6 (src/productcatalogservice/products.json).
+PRODUCTS = (
+    "OLJCESPC7Z", "66VCHSJNUP", "1YMWWN1N4O", "L9ECAV7KIM", "2ZYFJ3GM2N",
+    "0PUK6V6EV0", "LS4PSXUNUM", "9SIQT8TOJO", "6E92ZMYYFZ",
+)
+CURRENCIES = ("EUR", "USD", "JPY", "CAD", "GBP", "TRY")
+
+# Content markers, searched as bytes in the body: no decoding, no HTML parsing.
+# The home page links every product; the product page carries its id (add-to-cart form); the cart
+# page shows the checkout form when it holds items, else says it is empty; checkout renders
+# "Your order is complete!".
+HOME_MARKER = b"/product/"
+CART_FULL_MARKER = b"/cart/checkout"
+CART_EMPTY_MARKER = b"shopping cart is empty"
+ORDER_MARKER = b"order is complete"
+
+# Built once: the form bodies are pre-encoded and the headers shared, so a task does no
+# urlencoding and no header merging of its own. Identity encoding: the frontend sends plain HTML,
+# and a proxy that could gzip would only make the client decompress.
+FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded", "Accept-Encoding": "identity"}
+GET_HEADERS = {"Accept-Encoding": "identity"}
+CURRENCY_BODIES = tuple(("currency_code=%s" % code).encode() for code in CURRENCIES)
+PRODUCT_PATHS = tuple("/product/" + pid for pid in PRODUCTS)
+PRODUCT_MARKERS = tuple(pid.encode() for pid in PRODUCTS)
+CART_BODIES = tuple(tuple(("product_id=%s&quantity=%d" % (pid, qty)).encode() for qty in range(1, 11)) for pid in PRODUCTS)
+
+
+def _checkout_body():
+    """A checkout form as the frontend's cart page posts it (its field names, plausible values)."""
+    year = time.gmtime().tm_year + 1
+    return (
+        "email=someone%40example.com&street_address=1600+Amphitheatre+Parkway&zip_code=94043"
+        "&city=Mountain+View&state=CA&country=United+States&credit_card_number=4432-8015-6152-0454"
+        "&credit_card_expiration_month={month}&credit_card_expiration_year={year}&credit_card_cvv={cvv}"
+    ).format(month=random.randint(1, 12), year=random.randint(year, year + 5), cvv=random.randint(100, 999)).encode()
+
+
+CHECKOUT_BODIES = tuple(_checkout_body() for _ in range(16))
+
+
+def _env_float(name, default):
+    value = os.environ.get(name, "")
+    return float(value) if value.strip() else float(default)
+
+
+def _wait_time():
+    low = _env_float("BOUTIQUE_WAIT_MIN", 1)
+    high = _env_float("BOUTIQUE_WAIT_MAX", 10)
+    if low < 0 or high < low:
+        raise ValueError("BOUTIQUE_WAIT_MIN=%s / BOUTIQUE_WAIT_MAX=%s: need 0 <= MIN <= MAX, e.g. 1 and 10" % (low, high))
+    return constant(0) if high == 0 else between(low, high)
+
+
+def _check(resp, marker, alt=None):
+    """Pass only on a 2xx with the page's marker; everything else is a failure with a reason."""
+    if resp.status_code < 200 or resp.status_code >= 300:
+        # Status 0: no answer at all (refused, reset, timeout); the error says which. An HTTP error
+        # is reported by its status alone, so that failures group by endpoint, not by URL.
+        resp.failure("HTTP %s" % resp.status_code if resp.status_code else "no answer: %r" % resp.error)
+        return
+    body = resp.content or b""
+    if marker in body or (alt is not None and alt in body):
+        resp.success()
+    else:
+        resp.failure("content marker %r missing" % marker.decode())
+
+
+class BoutiqueShopper(FastHttpUser):
+    """A shopper: lands on the home page, then browses, changes currency, fills the cart, checks out.
+
+    The task weights are upstream's loadgenerator (src/loadgenerator/locustfile.py).
+    """
+
+    wait_time = _wait_time()
+    # One keep-alive connection per user is what a browser tab does; it also spares the client
+    # a TCP handshake per request.
+    concurrency = 1
+
+    def on_start(self):
+        self.index()
+
+    def on_stop(self):
+        # A shopper who leaves closes the connection, so the shop sees the load go away at once
+        # (recovery relies on it) instead of when the idle connection times out.
+        self.client.client.close()
+
+    @task(1)
+    def index(self):
+        with self.client.get("/", headers=GET_HEADERS, catch_response=True) as resp:
+            _check(resp, HOME_MARKER)
+
+    @task(2)
+    def set_currency(self):
+        # The frontend answers 302 to the referring page; the client follows it to the home page.
+        with self.client.post("/setCurrency", data=random.choice(CURRENCY_BODIES), headers=FORM_HEADERS, catch_response=True) as resp:
+            _check(resp, HOME_MARKER)
+
+    def _product(self, index):
+        with self.client.get(PRODUCT_PATHS[index], headers=GET_HEADERS, name="/product/[id]", catch_response=True) as resp:
+            _check(resp, PRODUCT_MARKERS[index])
+
+    @task(10)
+    def browse_product(self):
+        self._product(random.randrange(len(PRODUCTS)))
+
+    @task(2)
+    def add_to_cart(self):
+        index = random.randrange(len(PRODUCTS))
+        self._product(index)
+        body = CART_BODIES[index][random.randrange(10)]
+        # 302 to /cart, which then lists the item and the checkout form.
+        with self.client.post("/cart", data=body, headers=FORM_HEADERS, catch_response=True) as resp:
+            _check(resp, CART_FULL_MARKER)
+
+    @task(3)
+    def view_cart(self):
+        with self.client.get("/cart", headers=GET_HEADERS, catch_response=True) as resp:
+            _check(resp, CART_FULL_MARKER, CART_EMPTY_MARKER)
+
+    @task(1)
+    def checkout(self):
+        self.add_to_cart()
+        with self.client.post("/cart/checkout", data=random.choice(CHECKOUT_BODIES), headers=FORM_HEADERS, catch_response=True) as resp:
+            _check(resp, ORDER_MARKER)
+
+
+class FailureWindow:
+    """Failure ratio of the last `window_s` seconds, from the runner's cumulative totals."""
+
+    def __init__(self, window_s, min_requests=10):
+        self.window_s = window_s
+        self.min_requests = min_requests
+        self.samples = collections.deque()
+
+    def ratio(self, now, requests, failures):
+        """Record a sample; return the window's failure ratio, or None while it holds too few requests."""
+        self.samples.append((now, requests, failures))
+        while len(self.samples) > 1 and self.samples[1][0] <= now - self.window_s:
+            self.samples.popleft()
+        _, old_requests, old_failures = self.samples[0]
+        delta = requests - old_requests
+        if delta < self.min_requests:
+            return None
+        return (failures - old_failures) / delta
+
+
+class _BoutiqueShape(LoadTestShape):
+    """Shared parameters; each profile below is one shape."""
+
+    abstract = True
+
+    def __init__(self):
+        super().__init__()
+        self.users = int(_env_float("BOUTIQUE_USERS", 10))
+        self.base_users = int(_env_float("BOUTIQUE_BASE_USERS", 1))
+        self.duration_s = _env_float("BOUTIQUE_DURATION_S", 60)
+        self.ramp_rate = _env_float("BOUTIQUE_RAMP_RATE", 1)
+        self.step_s = _env_float("BOUTIQUE_STEP_S", 5)
+        self.max_users = int(_env_float("BOUTIQUE_MAX_USERS", 100))
+        self.fail_ratio = _env_float("BOUTIQUE_FAIL_RATIO", 0.05)
+        self.window = FailureWindow(_env_float("BOUTIQUE_WINDOW_S", 3))
+        if self.users <= 0 or self.ramp_rate <= 0 or self.step_s <= 0 or self.duration_s < 0 or self.max_users <= 0:
+            raise ValueError("BOUTIQUE_USERS, BOUTIQUE_RAMP_RATE, BOUTIQUE_STEP_S and BOUTIQUE_MAX_USERS must be > 0, BOUTIQUE_DURATION_S >= 0")
+        self.step_users = max(1, int(math.ceil(self.ramp_rate * self.step_s)))
+        # Spawn a step's users within about a second, then hold: runner.start() blocks while
+        # spawning, so a slow spawn would delay the shape's own ticks.
+        self.step_spawn_rate = float(max(self.step_users, self.ramp_rate))
+        self.breaking_point = None
+
+    def _window_ratio(self):
+        total = self.runner.stats.total
+        return self.window.ratio(self.get_run_time(), total.num_requests, total.num_failures)
+
+    def _ramp_target(self, run_time):
+        return min(self.max_users, self.step_users * (int(run_time // self.step_s) + 1))
+
+    def _check_breaking_point(self, run_time):
+        ratio = self._window_ratio()
+        if self.breaking_point is None and ratio is not None and ratio > self.fail_ratio:
+            self.breaking_point = self.get_current_user_count()
+            LOG.info(
+                "Breaking point: %d users at %.1f s (failure ratio %.3f over %.0f s > %.3f)",
+                self.breaking_point, run_time, ratio, self.window.window_s, self.fail_ratio,
+            )
+
+
+class StressShape(_BoutiqueShape):
+    """Ramp up in steps until the failure ratio passes the threshold, or MAX_USERS is held a step."""
+
+    abstract = True
+
+    def tick(self):
+        run_time = self.get_run_time()
+        self._check_breaking_point(run_time)
+        if self.breaking_point is not None or run_time > self.duration_s:
+            return None
+        target = self._ramp_target(run_time)
+        if target >= self.max_users and run_time >= self.step_s * math.ceil(self.max_users / self.step_users) + self.step_s:
+            LOG.info("Stress ramp reached BOUTIQUE_MAX_USERS=%d without breaking", self.max_users)
+            return None
+        return (target, self.step_spawn_rate)
+
+
+class SpikeShape(_BoutiqueShape):
+    """BASE_USERS, a jump to USERS at SPIKE_AT_S held for HOLD_S, back to BASE_USERS until DURATION_S."""
+
+    abstract = True
+
+    def tick(self):
+        run_time = self.get_run_time()
+        spike_at = _env_float("BOUTIQUE_SPIKE_AT_S", self.duration_s / 4)
+        hold = _env_float("BOUTIQUE_HOLD_S", self.duration_s / 2)
+        if run_time > self.duration_s:
+            return None
+        if spike_at <= run_time < spike_at + hold:
+            # A spike arrives at once: all new users within a second.
+            return (self.users, float(max(self.users, 1)))
+        return (self.base_users, float(max(self.users, 1)))
+
+
+class EnduranceShape(_BoutiqueShape):
+    """USERS for DURATION_S."""
+
+    abstract = True
+
+    def tick(self):
+        if self.get_run_time() > self.duration_s:
+            return None
+        return (self.users, float(max(self.ramp_rate, self.users)))
+
+
+class RecoveryShape(_BoutiqueShape):
+    """Ramp as stress does, OVERSHOOT steps past the breaking point, hold, ramp down to BASE_USERS, hold.
+
+    The tail at BASE_USERS shows whether the shop recovers once the load is gone.
+    """
+
+    abstract = True
+
+    def __init__(self):
+        super().__init__()
+        self.overshoot = int(_env_float("BOUTIQUE_OVERSHOOT", 2))
+        self.hold_s = _env_float("BOUTIQUE_HOLD_S", self.step_s)
+        self.peak = None
+        self.down_at = None
+
+    def tick(self):
+        run_time = self.get_run_time()
+        self._check_breaking_point(run_time)
+        if run_time > self.duration_s:
+            return None
+        if self.down_at is None:
+            target = self._ramp_target(run_time)
+            if self.peak is None and (target >= self.max_users or self.breaking_point is not None):
+                limit = self.max_users if self.breaking_point is None else self.breaking_point + self.overshoot * self.step_users
+                self.peak = min(self.max_users, max(target, limit))
+            if self.peak is not None and self.get_current_user_count() >= self.peak:
+                self.down_at = run_time + self.hold_s
+                LOG.info("Recovery: %d users reached, holding %.0f s, then ramping down", self.peak, self.hold_s)
+            return (min(target, self.peak) if self.peak is not None else target, self.step_spawn_rate)
+        if run_time < self.down_at:
+            return (self.peak, self.step_spawn_rate)
+        steps_down = int((run_time - self.down_at) // self.step_s) + 1
+        return (max(self.base_users, self.peak - steps_down * self.step_users), self.step_spawn_rate)
+
+
+SHAPES = {"stress": StressShape, "spike": SpikeShape, "endurance": EnduranceShape, "recovery": RecoveryShape}
+PROFILE = os.environ.get("LOCUST_PROFILE", "").strip()
+if PROFILE:
+    if PROFILE not in SHAPES:
+        raise ValueError("LOCUST_PROFILE=%s is unknown: use one of %s, or leave it unset for -u/-r/-t" % (PROFILE, ", ".join(sorted(SHAPES))))
+    # Only this class is concrete, so locust finds exactly one shape (and none without a profile).
+    BoutiqueShape = type("BoutiqueShape", (SHAPES[PROFILE],), {"abstract": False})
+
+
+@events.init.add_listener
+def _log_setup(environment, **_kwargs):
+    """Say once, on the master or a standalone run, what drives this run."""
+    if not isinstance(environment.runner, locust.runners.WorkerRunner):
+        LOG.info(
+            "Boutique journey, profile=%s, think time %s to %s s", PROFILE or "(none: -u/-r/-t)",
+            os.environ.get("BOUTIQUE_WAIT_MIN", "1"), os.environ.get("BOUTIQUE_WAIT_MAX", "10"),
+        )
