@@ -56,11 +56,15 @@ def fixture_lab():
         yield lab
 
 
+# An honest split fails 1 - confidence of the time by design: checks that must pass use 0.999.
+SURE = 0.999
+
+
 def test_split_through_envoy_passes_and_fails(lab):
     url = lab.program(envoylab.split_routes(25))
-    result, _wall = traffic_split(url=url, expected={"v1": 75, "v2": 25})
+    result, _wall = traffic_split(url=url, expected={"v1": 75, "v2": 25}, confidence=SURE)
     assert result["verdict"] == "pass", result["msg"]
-    assert result["requests"] == 801 and result["errors"]["count"] == 0
+    assert result["requests"] == result["sample_size"] == 2256 and result["errors"]["count"] == 0
     assert abs(result["shares"]["v2"] - 25) <= 3
     result, _wall = traffic_split(url=url, expected={"v1": 50, "v2": 50})
     assert result["verdict"] == "fail" and result.get("failed")
@@ -70,7 +74,8 @@ def test_split_through_envoy_passes_and_fails(lab):
 def test_body_patterns_read_the_v2_banner(lab):
     url = lab.program(envoylab.split_routes(50))
     result, _wall = traffic_split(url=url, expected={"v1": 50, "v2": 50},
-                                  body_patterns={"v2": "Online Boutique v2", "v1": "<title>Online Boutique</title>"})
+                                  body_patterns={"v2": "Online Boutique v2", "v1": "<title>Online Boutique</title>"},
+                                  confidence=SURE)
     assert result["verdict"] == "pass", result["msg"]
 
 
@@ -85,8 +90,11 @@ def test_benchmark(lab):
         url = lab.program(envoylab.split_routes(25))
         for concurrency in (1, 16, 32):
             result, wall = traffic_split(url=url, expected={"v1": 75, "v2": 25}, concurrency=concurrency)
-            assert result["verdict"] == "pass", result["msg"]
+            # At 0.95 an honest run fails 5 % of the time: check the measurement, not the verdict.
+            assert result["requests"] == 801 and result["errors"]["count"] == 0, result["msg"]
+            assert 18 < result["shares"]["v2"] < 32, result["msg"]     # more than 4 standard errors
             figures.append({"stand_in_delay_ms": delay * 1000, "concurrency": concurrency, "requests": result["requests"],
+                            "verdict": result["verdict"],
                             "module_seconds": result["elapsed"], "rps": result["rps"], "wall_seconds": round(wall, 2)})
     for delay in (0.0, 10.0):
         rows = dict((f["concurrency"], f) for f in figures if f["stand_in_delay_ms"] == delay)
