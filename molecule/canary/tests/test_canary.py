@@ -248,3 +248,17 @@ def test_a_route_without_weights_bypassing_v2_fails(lab, virtualservices, tmp_pa
     assert returncode != 0
     assert "v2 0.0% (expected 25%)" in output
     assert route_weights(rendered_virtualservice(tmp_path)) == {"v1": 100, "v2": 0}
+
+
+def test_promotion_routes_everything_to_v2_and_removes_v1(lab, virtualservices, istio_validator, tmp_path):
+    url = lab.program(envoylab.routes_from_virtualservice(virtualservices[100]))
+    returncode, output = canary(str(tmp_path), "-e", "weight=100", "-e", "canary_promote=true",
+                                "-e", "canary_verify_url=%s" % url, *SURE)
+    assert returncode == 0, output[-3000:]
+    promoted = rendered_virtualservice(tmp_path)
+    istio_validator(promoted)
+    route = promoted["spec"]["http"][0]["route"]
+    assert len(route) == 1 and route[0]["destination"]["subset"] == "v2" and "weight" not in route[0]
+    assert route[0]["headers"]["response"]["set"] == {"x-boutique-version": "v2"}
+    removed = load_docs(os.path.join(tmp_path, "canary", "removed.yml"))[0]
+    assert [(o["kind"], o["metadata"]["name"]) for o in removed] == [("Deployment", "frontend")]
