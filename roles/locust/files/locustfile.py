@@ -32,6 +32,7 @@ import math
 import os
 import random
 import time
+import uuid
 
 import locust.runners
 from locust import FastHttpUser, LoadTestShape, between, constant, events, task
@@ -58,11 +59,9 @@ CART_FULL_MARKER = b"/cart/checkout"
 CART_EMPTY_MARKER = b"shopping cart is empty"
 ORDER_MARKER = b"order is complete"
 
-# Built once: the form bodies are pre-encoded and the headers shared, so a task does no
-# urlencoding and no header merging of its own. Identity encoding: the frontend sends plain HTML,
-# and a proxy that could gzip would only make the client decompress.
-FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded", "Accept-Encoding": "identity"}
-GET_HEADERS = {"Accept-Encoding": "identity"}
+# Built once: the form bodies are pre-encoded, so a task does no urlencoding of its own. Each
+# user's headers are built once per session (see on_start). Identity encoding: the frontend sends
+# plain HTML, and a proxy that could gzip would only make the client decompress.
 CURRENCY_BODIES = tuple(("currency_code=%s" % code).encode() for code in CURRENCIES)
 PRODUCT_PATHS = tuple("/product/" + pid for pid in PRODUCTS)
 PRODUCT_MARKERS = tuple(pid.encode() for pid in PRODUCTS)
@@ -121,7 +120,19 @@ class BoutiqueShopper(FastHttpUser):
     concurrency = 1
 
     def on_start(self):
+        # The frontend keys the cart on the shop_session-id cookie and takes the one the browser
+        # sends; the currency lives in shop_currency. Sending both from here, instead of running
+        # every response through http.cookiejar, is the same conversation for the shop and a good
+        # part of the client's CPU per request.
+        self.client.client.cookiejar = None
+        self.session_id = str(uuid.uuid4())
+        self._set_cookies("USD")
         self.index()
+
+    def _set_cookies(self, currency):
+        cookie = "shop_session-id=%s; shop_currency=%s" % (self.session_id, currency)
+        self.get_headers = {"Accept-Encoding": "identity", "Cookie": cookie}
+        self.form_headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept-Encoding": "identity", "Cookie": cookie}
 
     def on_stop(self):
         # A shopper who leaves closes the connection, so the shop sees the load go away at once
@@ -130,17 +141,20 @@ class BoutiqueShopper(FastHttpUser):
 
     @task(1)
     def index(self):
-        with self.client.get("/", headers=GET_HEADERS, catch_response=True) as resp:
+        with self.client.get("/", headers=self.get_headers, catch_response=True) as resp:
             _check(resp, HOME_MARKER)
 
     @task(2)
     def set_currency(self):
         # The frontend answers 302 to the referring page; the client follows it to the home page.
-        with self.client.post("/setCurrency", data=random.choice(CURRENCY_BODIES), headers=FORM_HEADERS, catch_response=True) as resp:
+        index = random.randrange(len(CURRENCIES))
+        with self.client.post("/setCurrency", data=CURRENCY_BODIES[index], headers=self.form_headers, catch_response=True) as resp:
             _check(resp, HOME_MARKER)
+        # What the frontend's Set-Cookie says: the chosen currency from now on.
+        self._set_cookies(CURRENCIES[index])
 
     def _product(self, index):
-        with self.client.get(PRODUCT_PATHS[index], headers=GET_HEADERS, name="/product/[id]", catch_response=True) as resp:
+        with self.client.get(PRODUCT_PATHS[index], headers=self.get_headers, name="/product/[id]", catch_response=True) as resp:
             _check(resp, PRODUCT_MARKERS[index])
 
     @task(10)
@@ -153,18 +167,18 @@ class BoutiqueShopper(FastHttpUser):
         self._product(index)
         body = CART_BODIES[index][random.randrange(10)]
         # 302 to /cart, which then lists the item and the checkout form.
-        with self.client.post("/cart", data=body, headers=FORM_HEADERS, catch_response=True) as resp:
+        with self.client.post("/cart", data=body, headers=self.form_headers, catch_response=True) as resp:
             _check(resp, CART_FULL_MARKER)
 
     @task(3)
     def view_cart(self):
-        with self.client.get("/cart", headers=GET_HEADERS, catch_response=True) as resp:
+        with self.client.get("/cart", headers=self.get_headers, catch_response=True) as resp:
             _check(resp, CART_FULL_MARKER, CART_EMPTY_MARKER)
 
     @task(1)
     def checkout(self):
         self.add_to_cart()
-        with self.client.post("/cart/checkout", data=random.choice(CHECKOUT_BODIES), headers=FORM_HEADERS, catch_response=True) as resp:
+        with self.client.post("/cart/checkout", data=random.choice(CHECKOUT_BODIES), headers=self.form_headers, catch_response=True) as resp:
             _check(resp, ORDER_MARKER)
 
 

@@ -1,0 +1,234 @@
+#!/usr/bin/env python3
+# Copyright: (c) 2026, boutique.ops maintainers
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+"""Client-side throughput of the boutique journey: requests per second per core.
+
+A benchmark, not a test: it measures and prints, it asserts nothing, and `make test` does not run it.
+
+    .venv/bin/python benchmarks/locust_throughput.py [--seconds 10] [--users 20]
+
+On one local nginx (started here on a free 127.0.0.1 port, serving pages the size of the real
+frontend's with the journey's content markers and redirects), it measures:
+  1. the journey (roles/locust/files/locustfile.py, FastHttpUser) with no think time,
+  2. the same journey written as a plain HttpUser (python-requests), as most locustfiles are,
+  3. wrk, as the ceiling of what one core can send.
+Each locust run is one process (one core); wrk runs one thread. The figures are req/s per core:
+locust's own count divided by the CPU seconds its process used (user + system), so a busy
+machine shared with other work does not make the client look slower than it is.
+Target: the journey >= 4x the HttpUser version and >= 0.1x wrk.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+LOCUSTFILE = os.path.join(HERE, "..", "roles", "locust", "files", "locustfile.py")
+VENV_BIN = os.path.dirname(sys.executable)
+PRODUCTS = ("OLJCESPC7Z", "66VCHSJNUP", "1YMWWN1N4O", "L9ECAV7KIM", "2ZYFJ3GM2N", "0PUK6V6EV0", "LS4PSXUNUM", "9SIQT8TOJO", "6E92ZMYYFZ")
+
+# The journey as a plain HttpUser: the same tasks, weights, forms and checks, written the usual
+# way (form dicts, response.text, a fresh header merge per request).
+HTTPUSER_LOCUSTFILE = '''
+import random
+from locust import HttpUser, constant, task
+
+PRODUCTS = %r
+CURRENCIES = ("EUR", "USD", "JPY", "CAD", "GBP", "TRY")
+
+
+def check(resp, marker, alt=None):
+    if not resp.ok:
+        resp.failure("HTTP %%s" %% resp.status_code)
+    elif marker in resp.text or (alt and alt in resp.text):
+        resp.success()
+    else:
+        resp.failure("content marker missing")
+
+
+class BoutiqueHttpUser(HttpUser):
+    wait_time = constant(0)
+
+    def on_start(self):
+        self.index()
+
+    @task(1)
+    def index(self):
+        with self.client.get("/", catch_response=True) as resp:
+            check(resp, "/product/")
+
+    @task(2)
+    def set_currency(self):
+        with self.client.post("/setCurrency", {"currency_code": random.choice(CURRENCIES)}, catch_response=True) as resp:
+            check(resp, "/product/")
+
+    def product(self, pid):
+        with self.client.get("/product/" + pid, name="/product/[id]", catch_response=True) as resp:
+            check(resp, pid)
+
+    @task(10)
+    def browse_product(self):
+        self.product(random.choice(PRODUCTS))
+
+    @task(2)
+    def add_to_cart(self):
+        pid = random.choice(PRODUCTS)
+        self.product(pid)
+        with self.client.post("/cart", {"product_id": pid, "quantity": random.randint(1, 10)}, catch_response=True) as resp:
+            check(resp, "/cart/checkout")
+
+    @task(3)
+    def view_cart(self):
+        with self.client.get("/cart", catch_response=True) as resp:
+            check(resp, "/cart/checkout", "shopping cart is empty")
+
+    @task(1)
+    def checkout(self):
+        self.add_to_cart()
+        form = {"email": "someone@example.com", "street_address": "1600 Amphitheatre Parkway", "zip_code": "94043",
+                "city": "Mountain View", "state": "CA", "country": "United States",
+                "credit_card_number": "4432-8015-6152-0454", "credit_card_expiration_month": random.randint(1, 12),
+                "credit_card_expiration_year": 2030, "credit_card_cvv": "672"}
+        with self.client.post("/cart/checkout", form, catch_response=True) as resp:
+            check(resp, "order is complete")
+''' % (PRODUCTS,)
+
+
+def _page(marker, size):
+    body = "<!DOCTYPE html><html><head><title>Online Boutique</title></head><body>%s" % marker
+    return body + "<!-- " + "x" * max(0, size - len(body) - 20) + " --></body></html>"
+
+
+def nginx_conf(root, port):
+    """nginx serving the journey's routes with pages about the real frontend's sizes (lab report: 10.5, 5.9, 5 KB)."""
+    home = _page("".join('<a href="/product/%s">p</a>' % pid for pid in PRODUCTS), 10500)
+    cart = _page('<form action="/cart/checkout" method="POST"></form>', 5000)
+    order = _page("<h3>Your order is complete!</h3>", 5000)
+    files = {"home.html": home, "cart.html": cart, "order.html": order}
+    for pid in PRODUCTS:
+        files["product-%s.html" % pid] = _page('<input type="hidden" name="product_id" value="%s">' % pid, 5900)
+    for name, text in files.items():
+        with open(os.path.join(root, name), "w", encoding="utf-8") as handle:
+            handle.write(text)
+    return """
+worker_processes 1;
+daemon off;
+pid {root}/nginx.pid;
+error_log {root}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  keepalive_requests 1000000;
+  keepalive_timeout 60s;
+  client_body_temp_path {root}/tmp; proxy_temp_path {root}/tmp; fastcgi_temp_path {root}/tmp;
+  uwsgi_temp_path {root}/tmp; scgi_temp_path {root}/tmp;
+  default_type text/html;
+  server {{
+    listen 127.0.0.1:{port};
+    root {root};
+    # POSTs get the page they would land on; static files refuse POST, so answer 200 via error_page.
+    error_page 405 =200 $uri;
+    location = / {{ try_files /home.html =404; }}
+    location = /setCurrency {{ return 302 /; }}
+    location ~ ^/product/(?<product>[A-Z0-9]+)$ {{ try_files /product-$product.html =404; }}
+    location = /cart {{
+      if ($request_method = POST) {{ return 302 /cart; }}
+      try_files /cart.html =404;
+    }}
+    location = /cart/checkout {{ try_files /order.html =404; }}
+  }}
+}}
+""".format(root=root, port=port)
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def run_locust(locustfile, url, users, seconds, workdir, name):
+    """One locust process, headless; returns (requests, failures, cpu seconds, wall seconds)."""
+    env = dict(os.environ, BOUTIQUE_WAIT_MIN="0", BOUTIQUE_WAIT_MAX="0")
+    env.pop("LOCUST_PROFILE", None)
+    prefix = os.path.join(workdir, name)
+    command = [os.path.join(VENV_BIN, "locust"), "-f", locustfile, "--headless", "-H", url, "-u", str(users), "-r", str(users),
+               "-t", "%ds" % seconds, "--csv", prefix, "--only-summary", "--exit-code-on-error", "0", "--loglevel", "WARNING"]
+    started = time.time()
+    before = os.times()
+    subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    after = os.times()
+    wall = time.time() - started
+    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    with open(prefix + "_stats.csv", encoding="utf-8") as handle:
+        total = [row for row in csv.DictReader(handle) if row["Name"] == "Aggregated"][0]
+    with open(prefix + "_failures.csv", encoding="utf-8") as handle:
+        for row in list(csv.DictReader(handle))[:3]:
+            print("  failure: %s %s %s x%s" % (row["Method"], row["Name"], row["Error"], row["Occurrences"]))
+    return int(total["Request Count"]), int(total["Failure Count"]), cpu, wall
+
+
+def run_wrk(url, seconds):
+    """wrk, one thread, 20 connections, on a product page; returns req/s (one core)."""
+    out = subprocess.run(["wrk", "-t1", "-c20", "-d%ds" % seconds, url + "/product/OLJCESPC7Z"], capture_output=True, text=True, check=True).stdout
+    return float(re.search(r"Requests/sec:\s+([0-9.]+)", out).group(1))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--users", type=int, default=20)
+    args = parser.parse_args()
+    for tool in ("nginx", "wrk"):
+        if not shutil.which(tool) and not os.path.exists("/usr/sbin/" + tool):  # nginx lives in sbin
+            sys.exit("%s is not installed (Debian package %s)" % (tool, tool))
+    workdir = tempfile.mkdtemp(prefix="locust-bench-")
+    # nginx's worker runs as an unprivileged user when started as root: it must read the pages.
+    os.chmod(workdir, 0o755)
+    os.makedirs(os.path.join(workdir, "tmp"))
+    port = free_port()
+    conf = os.path.join(workdir, "nginx.conf")
+    with open(conf, "w", encoding="utf-8") as handle:
+        handle.write(nginx_conf(workdir, port))
+    nginx = subprocess.Popen([shutil.which("nginx") or "/usr/sbin/nginx", "-c", conf, "-p", workdir])  # pylint: disable=consider-using-with
+    url = "http://127.0.0.1:%d" % port
+    try:
+        deadline = time.time() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if nginx.poll() is not None or time.time() > deadline:
+                    sys.exit("nginx did not start, see its messages above")
+                time.sleep(0.1)
+        httpuser_file = os.path.join(workdir, "httpuser_locustfile.py")
+        with open(httpuser_file, "w", encoding="utf-8") as handle:
+            handle.write(HTTPUSER_LOCUSTFILE)
+        results = {}
+        for name, locustfile in (("journey (FastHttpUser)", LOCUSTFILE), ("journey as HttpUser", httpuser_file)):
+            requests, failures, cpu, wall = run_locust(locustfile, url, args.users, args.seconds, workdir, name.split()[-1].strip("()"))
+            results[name] = requests / cpu if cpu else 0.0
+            print("%-24s %8d requests %5d failures in %5.1f s wall, %5.1f CPU s: %8.0f req/s per core (%.0f req/s wall)"
+                  % (name, requests, failures, wall, cpu, results[name], requests / wall))
+        wrk = run_wrk(url, args.seconds)
+        print("%-24s %8.0f req/s (1 thread, 20 connections)" % ("wrk", wrk))
+        fast, slow = results["journey (FastHttpUser)"], results["journey as HttpUser"]
+        print("journey / HttpUser = %.1fx (target >= 4x); journey / wrk = %.2fx (target >= 0.1x)" % (fast / slow if slow else 0, fast / wrk if wrk else 0))
+    finally:
+        nginx.terminate()
+        nginx.wait(10)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
