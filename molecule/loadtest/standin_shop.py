@@ -110,7 +110,7 @@ def make_handler(shop):
             self._headers_buffer = []
 
         def _route(self):
-            path, _, query = self.path.partition("?")
+            path = self.path.partition("?")[0]
             method = self.command
             if method == "GET" and path == "/":
                 return "GET /", 200, HOME, None
@@ -126,7 +126,6 @@ def make_handler(shop):
                 return "POST /cart/checkout", 200, ORDER, None
             if method == "GET" and path == "/_healthz":
                 return "GET /_healthz", 200, b"ok", None
-            del query
             return "%s other" % method, 404, b"not found", None
 
         def _handle(self):

@@ -76,7 +76,7 @@ def plot_all(summary, history, dest, window_s):
 
     figure, axis = pyplot.subplots(figsize=(8, 3.5))
     series = failure_ratio_series(points, window_s)
-    axis.plot(seconds, [value if value is not None else float("nan") for _, value, _ in series], color="tab:red")
+    axis.plot(seconds, [item[1] if item[1] is not None else float("nan") for item in series], color="tab:red")
     axis.set_ylim(-0.02, 1.02)
     axis.set_xlabel("seconds")
     axis.set_ylabel("failure ratio (%g s window)" % window_s)
@@ -96,7 +96,7 @@ def plot_all(summary, history, dest, window_s):
     axis.set_title("Latency by endpoint")
     figure.tight_layout()
     _save(figure, os.path.join(dest, PLOTS[3][0]), changed)
-    return [name for name, _ in PLOTS], any(changed)
+    return [plot[0] for plot in PLOTS], any(changed)
 
 
 def render_html(summary):
@@ -116,7 +116,8 @@ def render_html(summary):
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Load test: %s</title>"
         "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}</style>"
         "</head><body><h1>Load test: %s</h1><table>%s</table><ul>%s</ul>%s"
-        "<h2>Endpoints</h2><table><tr><th>method</th><th>name</th><th>requests</th><th>failures</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th></tr>%s</table>"
+        "<h2>Endpoints</h2><table><tr><th>method</th><th>name</th><th>requests</th><th>failures</th>"
+        "<th>p50 ms</th><th>p95 ms</th><th>p99 ms</th></tr>%s</table>"
         "<p>locust's own report: <a href=\"locust.html\">locust.html</a>; raw data: the CSV files next to this page.</p>"
         "</body></html>\n"
     ) % (esc(summary["profile"]), esc(summary["profile"]), head, notes, images, rows)

@@ -16,7 +16,7 @@ short_description: Summarise a locust run from its CSV files into summary.json a
 version_added: 0.1.0
 
 author:
-  - boutique.ops maintainers
+  - boutique.ops maintainers (!UNKNOWN)
 
 description:
   - Reads the files locust writes with C(--csv PREFIX --csv-full-history) (C(PREFIX_stats.csv),

@@ -116,7 +116,7 @@ def run_loadtest(results_root, extra, during=None):
     )
     if during:
         during(proc, results_root)
-    output, _ = proc.communicate(timeout=180)
+    output = proc.communicate(timeout=180)[0]
     runs = sorted(glob.glob(os.path.join(results_root, "*")))
     return proc.returncode, output, runs[-1] if runs else None
 

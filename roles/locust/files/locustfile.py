@@ -78,7 +78,7 @@ def _checkout_body():
     ).format(month=random.randint(1, 12), year=random.randint(year, year + 5), cvv=random.randint(100, 999)).encode()
 
 
-CHECKOUT_BODIES = tuple(_checkout_body() for _ in range(16))
+CHECKOUT_BODIES = tuple(_checkout_body() for dummy in range(16))
 
 
 def _env_float(name, default):
@@ -195,7 +195,7 @@ class FailureWindow:
         self.samples.append((now, requests, failures))
         while len(self.samples) > 1 and self.samples[1][0] <= now - self.window_s:
             self.samples.popleft()
-        _, old_requests, old_failures = self.samples[0]
+        old_requests, old_failures = self.samples[0][1:]
         delta = requests - old_requests
         if delta < self.min_requests:
             return None
