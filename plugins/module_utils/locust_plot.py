@@ -13,7 +13,7 @@ import json
 import os
 import traceback
 
-from ansible_collections.boutique.ops.plugins.module_utils.locust_stats import failure_ratio_series
+from ansible_collections.boutique.ops.plugins.module_utils.locust_stats import failure_ratio_series, rate_series
 
 MATPLOTLIB_IMPORT_ERROR = None
 try:
@@ -57,8 +57,8 @@ def plot_all(summary, history, dest, window_s):
     axis.set_xlabel("seconds")
     axis.set_ylabel("users", color="tab:blue")
     other = axis.twinx()
-    other.plot(seconds, [point["rps"] for point in points], color="tab:green", label="req/s")
-    other.set_ylabel("req/s", color="tab:green")
+    other.plot(seconds, rate_series(points, window_s), color="tab:green", label="req/s")
+    other.set_ylabel("req/s (%g s window)" % window_s, color="tab:green")
     if summary.get("breaking_point_after_s") is not None:
         axis.axvline(summary["breaking_point_after_s"], color="tab:red", linestyle="--", label="breaking point")
         axis.legend(loc="upper left")
@@ -92,7 +92,7 @@ def plot_all(summary, history, dest, window_s):
     axis.set_yticks(positions)
     axis.set_yticklabels(labels)
     axis.set_xlabel("ms")
-    axis.legend(loc="lower right")
+    axis.legend(loc="best")
     axis.set_title("Latency by endpoint")
     figure.tight_layout()
     _save(figure, os.path.join(dest, PLOTS[3][0]), changed)

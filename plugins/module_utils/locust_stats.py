@@ -183,6 +183,22 @@ def run_duration(points):
     return last - started
 
 
+def rate_series(points, window_s):
+    """Requests per second of each history row over the preceding ``window_s`` seconds (0 at first).
+
+    From the cumulative counts, so it follows the load as it is, where locust's own current rate
+    trails by several seconds.
+    """
+    rates = []
+    start = 0
+    for point in points:
+        while points[start]["t"] < point["t"] - window_s:
+            start += 1
+        span = point["t"] - points[start]["t"]
+        rates.append((point["requests"] - points[start]["requests"]) / float(span) if span > 0 else 0.0)
+    return rates
+
+
 def peak_rps(points, window_s):
     """The highest request rate: locust's own current rate, or the rate over any ``window_s`` window.
 

@@ -145,3 +145,9 @@ def test_version_pin_matches_requirements(repo_root):
         pin = [line.split("==")[1].strip() for line in handle if line.startswith("locust==")][0]
     with open(os.path.join(repo_root, "roles", "locust", "defaults", "main.yml"), encoding="utf-8") as handle:
         assert 'locust_version: "%s"' % pin in handle.read()
+
+
+def test_rate_series_by_hand():
+    points = [{"t": 0, "requests": 0}, {"t": 1, "requests": 10}, {"t": 2, "requests": 30}, {"t": 4, "requests": 30}]
+    assert locust_stats.rate_series(points, window_s=2) == [0.0, 10.0, 15.0, 0.0]
+    assert locust_stats.peak_rps([dict(point, rps=0.0) for point in points], window_s=2) == 15.0
