@@ -31,7 +31,7 @@ PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
 
 # Small, fast runs: 2 workers, short think time, progress every 2 s, a 3 s failure window.
 COMMON = {
-    "_preflight_passed": True,
+    "preflight_cluster_required": False,
     "locust_dir": LOCUST_DIR,
     "locust_workers_per_host": 2,
     "locust_master_on": "control",
