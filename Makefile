@@ -4,7 +4,7 @@ SHELL := /bin/bash
 TEST_DEBS := prometheus
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: setup test deploy lint sanity unit molecule clean
+.PHONY: setup test deploy lint sanity unit molecule bench clean
 
 ## setup: virtualenv, Debian test packages, collection link (re-runnable)
 setup:
@@ -31,6 +31,11 @@ unit: setup
 ## molecule: every scenario, or SCENARIO=name for one
 molecule: setup
 	MOLECULE_SCENARIOS="$(SCENARIO)" scripts/run-tests.sh molecule
+
+## bench: client throughput benchmark (measures, asserts nothing; not part of make test)
+bench:
+	scripts/setup.sh nginx wrk
+	python benchmarks/locust_throughput.py
 
 clean:
 	rm -rf .venv collections .ansible tests/output .pytest_cache
