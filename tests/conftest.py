@@ -9,10 +9,7 @@ collections/ on sys.path lets tests import plugins the way Ansible does.
 from __future__ import annotations
 
 import os
-import re
-import subprocess
 import sys
-import time
 
 import pytest
 
@@ -20,6 +17,9 @@ REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 COLLECTIONS = os.path.join(REPO_ROOT, "collections")
 if COLLECTIONS not in sys.path:
     sys.path.insert(0, COLLECTIONS)
+# Plain assert in the shared helpers should explain itself like one in a test.
+pytest.register_assert_rewrite("ansible_collections.boutique.ops.tests.helpers")
+from ansible_collections.boutique.ops.tests.helpers import run_playbook  # noqa: E402 (needs collections/ on sys.path)
 
 # Upstream reference data (see ../shared/reference/README.md); absent in a clone elsewhere.
 REFERENCE_DIR = os.path.join(os.path.dirname(REPO_ROOT), "shared", "reference")
@@ -39,38 +39,12 @@ def fixture_reference_dir():
     return REFERENCE_DIR
 
 
-class PlaybookRun:
-    """The outcome of one ansible-playbook run: exit code, combined output, seconds taken."""
-
-    def __init__(self, returncode, output, seconds):
-        self.returncode = returncode
-        self.output = output
-        self.seconds = seconds
-
-    def changed_count(self):
-        """Sum of changed= over the PLAY RECAP lines (idempotence checks)."""
-        return sum(int(m) for m in re.findall(r"\bchanged=(\d+)", self.output.split("PLAY RECAP")[-1]))
-
-
-@pytest.fixture(name="run_playbook")
+@pytest.fixture(name="run_playbook", scope="session")
 def fixture_run_playbook():
     """Run an entry playbook from the repo root, the way a user would.
 
     ``run_playbook("site.yml", "-e", "ops_render_dir=/tmp/x", env={"KUBECONFIG": "/nope"})``
     returns a PlaybookRun. The venv's ansible-playbook and the repo's ansible.cfg are used.
+    Session-scoped (it holds no state), so module-scoped fixtures can use it too.
     """
-
-    def run(playbook, *args, env=None, timeout=600):
-        environ = dict(os.environ)
-        environ["PATH"] = os.path.join(REPO_ROOT, ".venv", "bin") + os.pathsep + environ.get("PATH", "")
-        environ.update({"ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_CONFIG": os.path.join(REPO_ROOT, "ansible.cfg")})
-        environ.update(env or {})
-        start = time.monotonic()
-        proc = subprocess.run(
-            ["ansible-playbook", playbook] + list(args),
-            cwd=REPO_ROOT, env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            text=True, timeout=timeout, check=False,
-        )
-        return PlaybookRun(proc.returncode, proc.stdout, time.monotonic() - start)
-
-    return run
+    return run_playbook

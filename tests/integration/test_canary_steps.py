@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import threading
 import time
@@ -23,6 +22,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import yaml
+
+from ansible_collections.boutique.ops.tests.helpers import free_port, stop_process
 
 PROMETHEUS = shutil.which("prometheus")
 BUCKETS = (25, 50, 100, 250, 500, 1000, 2500)
@@ -59,12 +60,6 @@ class _Exporter(BaseHTTPRequestHandler):
         """Quiet."""
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(name="prometheus")
 def fixture_prometheus(tmp_path, request):
     """Exporter with request.param = {version: (requests/s, 5xx ratio)}, and a Prometheus
@@ -77,7 +72,7 @@ def fixture_prometheus(tmp_path, request):
     exporter.started = time.monotonic()
     exporter.versions = request.param
     threading.Thread(target=exporter.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True).start()
-    port = _free_port()
+    port = free_port()
     config = {"global": {"scrape_interval": "1s"},
               "scrape_configs": [{"job_name": "istio", "static_configs": [{"targets": ["127.0.0.1:%d" % exporter.server_address[1]]}]}]}
     (tmp_path / "prometheus.yml").write_text(yaml.safe_dump(config))
@@ -102,11 +97,7 @@ def fixture_prometheus(tmp_path, request):
             time.sleep(0.3)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc, timeout=20)
         exporter.shutdown()
         exporter.server_close()
 

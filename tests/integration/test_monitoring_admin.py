@@ -24,6 +24,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from ansible_collections.boutique.ops.tests.helpers import write_kubeconfig
+
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SECRET_PATH = re.compile(r"^/api/v1/namespaces/([^/]+)/secrets(?:/([^/?]+))?(?:\?.*)?$")
 V1_RESOURCES = {
@@ -150,15 +152,7 @@ def fixture_api():
 @pytest.fixture(name="admin")
 def fixture_admin(api, tmp_path, run_playbook):
     """Run admin.yml as apply.yml does; returns (run function, secrets dir)."""
-    kubeconfig = tmp_path / "kubeconfig"
-    kubeconfig.write_text(textwrap.dedent("""\
-        apiVersion: v1
-        kind: Config
-        clusters: [{name: standin, cluster: {server: "http://127.0.0.1:%d"}}]
-        users: [{name: standin, user: {token: standin-token}}]
-        contexts: [{name: standin, context: {cluster: standin, user: standin}}]
-        current-context: standin
-        """ % api.server_address[1]))
+    kubeconfig = write_kubeconfig(tmp_path, "http://127.0.0.1:%d" % api.server_address[1])
     playbook = tmp_path / "admin.yml"
     playbook.write_text(textwrap.dedent("""\
         - name: Grafana admin password against the stand-in API

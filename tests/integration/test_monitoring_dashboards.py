@@ -17,7 +17,6 @@ import math
 import os
 import re
 import shutil
-import socket
 import subprocess
 import time
 import urllib.error
@@ -26,6 +25,8 @@ import urllib.request
 
 import pytest
 import yaml
+
+from ansible_collections.boutique.ops.tests.helpers import free_port, render_playbook, stop_process
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PROMETHEUS = shutil.which("prometheus")
@@ -38,22 +39,10 @@ STEP_S = 15
 SAMPLES = 121  # 30 minutes
 
 
-def render_monitoring(folder):
-    """Run playbooks/monitoring.yml in render mode into ``folder``; return the monitoring sub-folder."""
-    env = dict(os.environ)
-    env["PATH"] = os.path.join(REPO_ROOT, ".venv", "bin") + os.pathsep + env.get("PATH", "")
-    env.update({"ANSIBLE_NOCOLOR": "1", "ANSIBLE_CONFIG": os.path.join(REPO_ROOT, "ansible.cfg")})
-    proc = subprocess.run(
-        ["ansible-playbook", "playbooks/monitoring.yml", "-e", "ops_render_dir=%s" % folder],
-        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300, check=False,
-    )
-    assert proc.returncode == 0, proc.stdout[-3000:]
-    return os.path.join(str(folder), "monitoring")
-
-
 @pytest.fixture(scope="module", name="rendered")
 def fixture_rendered(tmp_path_factory):
-    return render_monitoring(tmp_path_factory.mktemp("render"))
+    """playbooks/monitoring.yml rendered once for the module; the monitoring sub-folder."""
+    return os.path.join(render_playbook("playbooks/monitoring.yml", tmp_path_factory.mktemp("render")), "monitoring")
 
 
 @pytest.fixture(scope="module", name="dashboards")
@@ -262,12 +251,6 @@ def openmetrics(end):
     return "\n".join(lines) + "\n"
 
 
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def http_get(url, timeout=10):
     with urllib.request.urlopen(url, timeout=timeout) as response:  # nosec - 127.0.0.1 only
         return response.read().decode()
@@ -323,12 +306,7 @@ def fixture_prometheus(tmp_path_factory, rendered):
             time.sleep(0.5)
         yield Prometheus(base, end)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+        stop_process(proc)
 
 
 def panel_queries():

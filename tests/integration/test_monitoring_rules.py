@@ -15,7 +15,8 @@ import subprocess
 import pytest
 import yaml
 
-REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+from ansible_collections.boutique.ops.tests.helpers import render_playbook
+
 PROMTOOL = shutil.which("promtool")
 pytestmark = pytest.mark.skipif(PROMTOOL is None, reason="promtool not installed (Debian package prometheus, see Makefile TEST_DEBS)")
 
@@ -23,22 +24,10 @@ pytestmark = pytest.mark.skipif(PROMTOOL is None, reason="promtool not installed
 ALERTS = {"PodRestarting", "CpuThrottlingHigh", "NodeCpuHigh", "NodeMemoryHigh", "FrontendErrorRatioHigh", "CanaryErrorRatioAboveStable"}
 
 
-def render_monitoring(folder):
-    """Run playbooks/monitoring.yml in render mode into ``folder``; return the monitoring sub-folder."""
-    env = dict(os.environ)
-    env["PATH"] = os.path.join(REPO_ROOT, ".venv", "bin") + os.pathsep + env.get("PATH", "")
-    env.update({"ANSIBLE_NOCOLOR": "1", "ANSIBLE_CONFIG": os.path.join(REPO_ROOT, "ansible.cfg")})
-    proc = subprocess.run(
-        ["ansible-playbook", "playbooks/monitoring.yml", "-e", "ops_render_dir=%s" % folder],
-        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300, check=False,
-    )
-    assert proc.returncode == 0, proc.stdout[-3000:]
-    return os.path.join(str(folder), "monitoring")
-
-
 @pytest.fixture(scope="module", name="rendered")
 def fixture_rendered(tmp_path_factory):
-    return render_monitoring(tmp_path_factory.mktemp("render"))
+    """playbooks/monitoring.yml rendered once for the module; the monitoring sub-folder."""
+    return os.path.join(render_playbook("playbooks/monitoring.yml", tmp_path_factory.mktemp("render")), "monitoring")
 
 
 @pytest.fixture(name="rules_file")

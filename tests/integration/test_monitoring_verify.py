@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import textwrap
 import threading
@@ -26,6 +25,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import yaml
+
+from ansible_collections.boutique.ops.tests.helpers import free_port, stop_process, write_kubeconfig
 
 PROMETHEUS = shutil.which("prometheus")
 KUBECTL = shutil.which("kubectl")
@@ -107,12 +108,6 @@ class StandIn(BaseHTTPRequestHandler):
             self._send(404, {"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "NotFound", "code": 404})
 
 
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def wait_for(check, seconds, what):
     deadline = time.monotonic() + seconds
     while not check():
@@ -152,12 +147,7 @@ def fixture_standin(tmp_path_factory):
         wait_for(shop_scraped, 60, "Prometheus did not start or scrape: " + (work / "prometheus.log").read_text())
         yield server
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+        stop_process(proc)
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
@@ -167,15 +157,7 @@ def fixture_standin(tmp_path_factory):
 def fixture_verify(standin, tmp_path, run_playbook):
     """Run verify.yml as the role does in apply mode, against the stand-in; returns a run function."""
     standin.state.update({"grafana_healthy": True, "deployments": {"prometheus-server": True, "grafana": True}})
-    kubeconfig = tmp_path / "kubeconfig"
-    kubeconfig.write_text(textwrap.dedent("""\
-        apiVersion: v1
-        kind: Config
-        clusters: [{name: standin, cluster: {server: "http://127.0.0.1:%d"}}]
-        users: [{name: standin, user: {token: standin-token}}]
-        contexts: [{name: standin, context: {cluster: standin, user: standin}}]
-        current-context: standin
-        """ % standin.server_address[1]))
+    kubeconfig = write_kubeconfig(tmp_path, "http://127.0.0.1:%d" % standin.server_address[1])
     playbook = tmp_path / "verify.yml"
     playbook.write_text(textwrap.dedent("""\
         - name: Verify the monitoring stack against the stand-in API

@@ -13,6 +13,8 @@ import time
 
 import pytest
 
+from ansible_collections.boutique.ops.tests.helpers import write_kubeconfig
+
 # `make deploy` promises a no-cluster failure within 15 s; ansible start-up is part of that.
 NO_CLUSTER_BUDGET_S = 15
 
@@ -36,24 +38,6 @@ def fixture_no_target_inventory(tmp_path):
               ansible_connection: local
               ansible_python_interpreter: "{{ ansible_playbook_python }}"
         """)
-
-
-def kubeconfig_for(tmp_path, server):
-    """A kubeconfig whose only cluster is ``server``."""
-    return write(tmp_path / "kubeconfig", """\
-        apiVersion: v1
-        kind: Config
-        clusters:
-          - name: test
-            cluster: {server: "%s", insecure-skip-tls-verify: true}
-        users:
-          - name: test
-            user: {token: not-a-real-token}
-        contexts:
-          - name: test
-            context: {cluster: test, user: test}
-        current-context: test
-        """ % server)
 
 
 def test_inventory_without_target_is_rejected(run_playbook, no_target_inventory, tmp_path):
@@ -109,7 +93,7 @@ def test_closed_api_port_fails_fast(run_playbook, tmp_path):
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    run = run_playbook("site.yml", env={"KUBECONFIG": kubeconfig_for(tmp_path, "https://127.0.0.1:%d" % port)})
+    run = run_playbook("site.yml", env={"KUBECONFIG": write_kubeconfig(tmp_path, "https://127.0.0.1:%d" % port)})
     assert_no_cluster_message(run)
     assert "no Kubernetes cluster is reachable" in run.output
 
@@ -133,7 +117,7 @@ def test_silent_api_fails_within_the_budget(run_playbook, tmp_path):
     holder = threading.Thread(target=hold_connections, daemon=True)
     holder.start()
     try:
-        kubeconfig = kubeconfig_for(tmp_path, "https://127.0.0.1:%d" % listener.getsockname()[1])
+        kubeconfig = write_kubeconfig(tmp_path, "https://127.0.0.1:%d" % listener.getsockname()[1])
         run = run_playbook("site.yml", env={"KUBECONFIG": kubeconfig})  # default ops_kube_timeout
     finally:
         stop.set()

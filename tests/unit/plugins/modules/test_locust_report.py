@@ -10,22 +10,15 @@ import shutil
 
 import pytest
 
-from ansible.module_utils.testing import patch_module_args
 from ansible_collections.boutique.ops.plugins.modules import locust_report
+from ansible_collections.boutique.ops.tests.unit.plugins.modules import utils
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "..", "fixtures", "locust")
 
 
 def run_module(args, capsys, check_mode=False):
     """Run the module's main() with args; return (failed, result)."""
-    if check_mode:
-        args = dict(args, _ansible_check_mode=True)
-    with patch_module_args(args):
-        with pytest.raises(SystemExit) as exit_info:
-            locust_report.main()
-    result = json.loads(capsys.readouterr().out)
-    assert bool(exit_info.value.code) == bool(result.get("failed"))
-    return bool(result.get("failed")), result
+    return utils.run_module(locust_report, args, capsys, check_mode)
 
 
 @pytest.fixture(name="run_dir")

@@ -9,15 +9,14 @@ counts are exact and the verdicts follow from the statistics, not from luck.
 from __future__ import annotations
 
 import itertools
-import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from ansible.module_utils.testing import patch_module_args
 from ansible_collections.boutique.ops.plugins.modules import traffic_split
+from ansible_collections.boutique.ops.tests.unit.plugins.modules import utils
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -65,14 +64,7 @@ def fixture_server():
 
 def run_module(args, capsys, check_mode=False):
     """Run the module's main() with args; return (failed, result)."""
-    if check_mode:
-        args = dict(args, _ansible_check_mode=True)
-    with patch_module_args(args):
-        with pytest.raises(SystemExit) as exit_info:
-            traffic_split.main()
-    result = json.loads(capsys.readouterr().out)
-    assert bool(exit_info.value.code) == bool(result.get("failed"))
-    return bool(result.get("failed")), result
+    return utils.run_module(traffic_split, args, capsys, check_mode)
 
 
 def test_exact_split_passes(server, capsys):

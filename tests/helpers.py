@@ -1,0 +1,94 @@
+# Copyright: (c) 2026, boutique.ops maintainers
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+"""Plain helpers shared by tests/conftest.py and the integration tests.
+
+Import them the way Ansible imports collection code, which works under any pytest import mode
+once tests/conftest.py has put collections/ on sys.path (`make setup` creates the link):
+``from ansible_collections.boutique.ops.tests.helpers import run_playbook``. They are plain
+functions, not fixtures, so fixtures of any scope can call them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import time
+
+REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+
+
+class PlaybookRun:
+    """The outcome of one ansible-playbook run: exit code, combined output, seconds taken."""
+
+    def __init__(self, returncode, output, seconds):
+        self.returncode = returncode
+        self.output = output
+        self.seconds = seconds
+
+    def changed_count(self):
+        """Sum of changed= over the PLAY RECAP lines (idempotence checks)."""
+        return sum(int(m) for m in re.findall(r"\bchanged=(\d+)", self.output.split("PLAY RECAP")[-1]))
+
+
+def run_playbook(playbook, *args, env=None, timeout=600):
+    """Run an entry playbook from the repo root, the way a user would; returns a PlaybookRun.
+
+    ``run_playbook("site.yml", "-e", "ops_render_dir=/tmp/x", env={"KUBECONFIG": "/nope"})``.
+    The venv's ansible-playbook and the repo's ansible.cfg are used.
+    """
+    environ = dict(os.environ)
+    environ["PATH"] = os.path.join(REPO_ROOT, ".venv", "bin") + os.pathsep + environ.get("PATH", "")
+    environ.update({"ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_CONFIG": os.path.join(REPO_ROOT, "ansible.cfg")})
+    environ.update(env or {})
+    start = time.monotonic()
+    proc = subprocess.run(
+        ["ansible-playbook", playbook] + list(args),
+        cwd=REPO_ROOT, env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, timeout=timeout, check=False,
+    )
+    return PlaybookRun(proc.returncode, proc.stdout, time.monotonic() - start)
+
+
+def render_playbook(playbook, folder, *args, timeout=300):
+    """Run ``playbook`` in render mode into ``folder`` and assert it succeeded; returns the folder as a string."""
+    run = run_playbook(playbook, "-e", "ops_render_dir=%s" % folder, *args, timeout=timeout)
+    assert run.returncode == 0, run.output[-3000:]
+    return str(folder)
+
+
+def write_kubeconfig(folder, server):
+    """Write ``folder``/kubeconfig whose only cluster is ``server`` (a stand-in or a dead address); returns its path.
+
+    https servers skip TLS verification: the stand-ins have no certificate to verify.
+    """
+    insecure = ", insecure-skip-tls-verify: true" if server.startswith("https:") else ""
+    path = os.path.join(str(folder), "kubeconfig")
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(
+            "apiVersion: v1\n"
+            "kind: Config\n"
+            'clusters: [{name: standin, cluster: {server: "%s"%s}}]\n'
+            "users: [{name: standin, user: {token: standin-token}}]\n"
+            "contexts: [{name: standin, context: {cluster: standin, user: standin}}]\n"
+            "current-context: standin\n" % (server, insecure)
+        )
+    return path
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nobody listens on (free when this returns)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def stop_process(proc, timeout=15):
+    """Stop a background process: SIGTERM, then SIGKILL if it has not exited within ``timeout`` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)
