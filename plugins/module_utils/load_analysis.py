@@ -272,6 +272,7 @@ def analyse(matrices, start, end, breaking_point=None, lookback_s=LOOKBACK_S, us
             "cpu_limit_cores": _latest(limit, high),
             "cpu_request_cores": _latest(per["cpu_request"].get(key, {}), high),
             "memory_working_set_bytes": reduce_points(memory, low, high, "peak"),
+            "memory_peak_ratio": reduce_points(_ratio_series(memory, memory_limit), start, restarts_high, "peak"),
             "memory_limit_bytes": _latest(memory_limit, high),
             "restarts": restarts,
             "oom_killed": bool(restarts and (_latest(oom, restarts_high) or 0) >= 1),
@@ -304,6 +305,7 @@ def analyse(matrices, start, end, breaking_point=None, lookback_s=LOOKBACK_S, us
         restarts = sum(item["restarts"] for item in entry["containers"])
         figures["restarts"] = restarts
         figures["oom_killed"] = any(item["oom_killed"] for item in entry["containers"])
+        figures["memory_peak_ratio"] = _round(max([item["memory_peak_ratio"] or 0 for item in entry["containers"]]))
         scores["restarts"] = restarts / float(THRESHOLDS["restarts"])
         hottest = max(entry["containers"], key=lambda item: item["cpu_usage_cores"] or 0)
         cpu_item = worst_container.get("cpu_throttling") or worst_container.get("cpu_limit") or hottest
@@ -417,7 +419,8 @@ def _bottleneck(ranking, nodes, used_queries, low, high, mode, restarts_high):
     if kind == "service":
         value = _value_of(item, resource)
         for key in ("container", "pods", "cpu_usage_cores", "cpu_limit_cores", "cpu_throttling_ratio", "cpu_limit_ratio",
-                    "memory_working_set_bytes", "memory_limit_bytes", "memory_limit_ratio", "restarts", "oom_killed"):
+                    "memory_working_set_bytes", "memory_limit_bytes", "memory_limit_ratio", "memory_peak_ratio", "restarts",
+                    "oom_killed"):
             evidence[key] = item[key]
         if resource in ("restarts", "memory_limit"):
             evidence["restarts_counted_to"] = iso_utc(restarts_high)
@@ -439,7 +442,7 @@ def _pct(value):
 
 def _when(mode, lookback_s):
     if mode == "peak":
-        return "at the run's peak (no breaking point)"
+        return "at the peak of a run without breaking point"
     minutes = lookback_s / 60.0
     span = ("1 minute" if lookback_s == 60 else "%g minutes" % minutes) if lookback_s % 60 == 0 else "%g s" % lookback_s
     return "from %s before the breaking point" % span
@@ -478,7 +481,7 @@ def verdict(bottleneck, ranking, nodes, mode="peak", lookback_s=LOOKBACK_S):
     if resource == "memory_limit" and evidence["oom_killed"]:
         return "%s was OOM-killed and restarted %d time%s during the run (memory limit %s, working set up to %s of it)." % (
             name, evidence["restarts"], "" if evidence["restarts"] == 1 else "s", _bytes(evidence["memory_limit_bytes"]),
-            _pct(evidence["memory_limit_ratio"]))
+            _pct(evidence["memory_peak_ratio"]))
     if resource == "memory_limit":
         return "%s's memory working set reached %s of its limit (%s) %s; %s." % (
             name, _pct(bottleneck["value"]), _bytes(evidence["memory_limit_bytes"]), when,

@@ -96,6 +96,12 @@ options:
       - With O(progress=true), touch this file first; the run wrapper interrupts the run when it goes stale
         (the playbook was stopped, for example with Ctrl-C). Not reported as a change.
     type: path
+  analysis:
+    description:
+      - The result of M(boutique.ops.load_analysis), or C({status: skipped|failed, reason: ...}) when there is none.
+        Stored in C(summary.json) under C(analysis); C(report.html) gets a section with the verdict, the top services
+        and C(saturation.png).
+    type: dict
 
 requirements:
   - matplotlib (for O(report=true))
@@ -191,6 +197,7 @@ from ansible_collections.boutique.ops.plugins.module_utils.locust_plot import (
     render_html,
     write_if_changed,
 )
+from ansible_collections.boutique.ops.plugins.module_utils import load_analysis_report
 
 
 def run_module():
@@ -209,6 +216,7 @@ def run_module():
             progress=dict(type="bool", default=False),
             wait_s=dict(type="float", default=0.0),
             heartbeat=dict(type="path"),
+            analysis=dict(type="dict"),
         ),
         supports_check_mode=True,
     )
@@ -240,6 +248,8 @@ def run_module():
         )
     except (LocustCsvError, ValueError) as exc:
         module.fail_json(msg="cannot summarise the locust run: %s" % exc)
+    if params["analysis"] is not None:
+        summary["analysis"] = params["analysis"]
 
     files = [os.path.join(dest, "summary.json")]
     changed = False
@@ -253,7 +263,10 @@ def run_module():
     if params["report"]:
         names, plots_changed = plot_all(summary, read_history(params["csv_prefix"] + "_stats_history.csv"), dest, params["window_s"])
         changed |= plots_changed
-        changed |= write_if_changed(files[1], render_html(summary))
+        changed |= write_if_changed(files[1], load_analysis_report.add_section(render_html(summary), summary.get("analysis")))
+        files.extend(os.path.join(dest, name) for name in names)
+        names, plots_changed = load_analysis_report.write_plot(summary.get("analysis"), dest, write_if_changed)
+        changed |= plots_changed
         files.extend(os.path.join(dest, name) for name in names)
     module.exit_json(changed=changed, summary=summary, files=files)
 

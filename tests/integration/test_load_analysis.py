@@ -12,13 +12,16 @@ a second one started with a small --query.max-samples, and a closed port.
 from __future__ import annotations
 
 import base64
+import html
 import json
+import os
+import shutil
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from ansible_collections.boutique.ops.plugins.modules import load_analysis
+from ansible_collections.boutique.ops.plugins.modules import load_analysis, locust_report
 from ansible_collections.boutique.ops.tests import load_series
 from ansible_collections.boutique.ops.tests.helpers import free_port
 from ansible_collections.boutique.ops.tests.unit.plugins.modules.utils import run_module
@@ -89,7 +92,9 @@ def test_oom_killed_service_is_a_memory_bottleneck(results, capsys, shop_prometh
     # One kill before the breaking point, one 45 s after it (inside the minute counted after it).
     assert bottleneck["evidence"]["restarts"] == 2
     assert "cartservice was OOM-killed and restarted 2 times" in result["verdict"]
-    assert "128Mi" in result["verdict"]
+    # The working set climbed to 93 % of the limit at the last scrape before each kill.
+    assert "(memory limit 128Mi, working set up to 93 % of it)" in result["verdict"], result["verdict"]
+    assert bottleneck["evidence"]["memory_peak_ratio"] == pytest.approx(0.9275, abs=0.001)
 
 
 def test_saturated_node_with_pods_under_their_limits(results, capsys, shop_prometheus):
@@ -142,7 +147,7 @@ def test_without_a_breaking_point_the_peak_is_used(results, capsys, shop_prometh
     assert result["window"]["focus"] == "peak" and result["window"]["breaking_point"] is None
     assert result["bottleneck"]["service"] == "shippingservice"
     assert result["bottleneck"]["value"] == pytest.approx(0.5, abs=0.02)
-    assert "at the run's peak (no breaking point)" in result["verdict"]
+    assert "at the peak of a run without breaking point" in result["verdict"]
 
 
 def test_series_hold_the_top_three_for_the_plot(results, capsys, shop_prometheus):
@@ -323,3 +328,47 @@ def test_grafana_in_check_mode_posts_nothing(capsys, shop_prometheus, grafana):
     failed, result = run_module(load_analysis, args, capsys, check_mode=True)
     assert not failed and result["annotations"]["would_post"] == 2
     assert not _Grafana.received
+
+
+# ---------------------------------------------------------------------------------------------
+# Into the run's summary and report: locust_report's `analysis` option
+
+
+def test_report_section_and_plot(capsys, shop_prometheus, tmp_path, results):
+    run_dir = tmp_path / "run"
+    shutil.copytree(os.path.join(os.path.dirname(__file__), "..", "fixtures", "locust", "stress"), str(run_dir))
+    analysis = result_of(results, capsys, shop_prometheus, "throttled")
+    analysis = {key: value for key, value in analysis.items() if key not in ("changed", "invocation")}
+    args = {"csv_prefix": str(run_dir / "locust"), "profile": "stress", "window_s": 3.0, "analysis": analysis}
+    failed, result = run_module(locust_report, args, capsys)
+    assert not failed, result
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["analysis"]["bottleneck"]["service"] == "currencyservice"
+    assert summary["analysis"]["verdict"] == analysis["verdict"]
+    page = (run_dir / "report.html").read_text()
+    assert "<h2>Bottleneck analysis</h2>" in page and html.escape(analysis["verdict"]) in page
+    # The top services table lists the throttled service first, with its throttling.
+    table = page.split("<h3>Top services</h3>")[1].split("</table>")[0]
+    assert table.index("currencyservice") < table.index("frontend")
+    assert "<td>62 %</td>" in table
+    assert (run_dir / "saturation.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert 'src="saturation.png"' in page and str(run_dir / "saturation.png") in result["files"]
+    # A second run with the same analysis changes nothing (the plot is byte-identical).
+    failed, result = run_module(locust_report, args, capsys)
+    assert not failed and result["changed"] is False
+    if os.environ.get("BOUTIQUE_DOCS_PLOT"):
+        shutil.copy(str(run_dir / "saturation.png"), os.environ["BOUTIQUE_DOCS_PLOT"])
+
+
+def test_report_keeps_the_run_when_the_analysis_failed(capsys, tmp_path):
+    run_dir = tmp_path / "run"
+    shutil.copytree(os.path.join(os.path.dirname(__file__), "..", "fixtures", "locust", "stress"), str(run_dir))
+    reason = "Prometheus at http://127.0.0.1:19090, query cpu_usage: cannot reach it (<Connection refused>)"
+    args = {"csv_prefix": str(run_dir / "locust"), "profile": "stress", "window_s": 3.0,
+            "analysis": {"status": "failed", "reason": reason}}
+    failed, result = run_module(locust_report, args, capsys)
+    assert not failed
+    assert json.loads((run_dir / "summary.json").read_text())["analysis"] == {"status": "failed", "reason": reason}
+    page = (run_dir / "report.html").read_text()
+    assert "Analysis failed: " + html.escape(reason) in page
+    assert not (run_dir / "saturation.png").exists()
