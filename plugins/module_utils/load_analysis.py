@@ -6,7 +6,7 @@
 The module boutique.ops.load_analysis fetches range queries (see ``queries``) and hands the
 matrices to ``analyse``, which returns services, nodes, ranking, bottleneck and verdict.
 
-Rules (documented in the module too, tested in tests/unit/plugins/module_utils/test_load_analysis.py):
+Rules (documented in the module too, tested in tests/unit/plugins/module_utils/test_load_analysis_rules.py):
 
 - Focus: with a breaking point, each figure is its mean over the LOOKBACK_S seconds before it
   ("62 % of the time from 1 minute before the breaking point"); without one, its peak over the run.
@@ -60,9 +60,12 @@ NODE_RESOURCES = ("node_cpu", "node_memory", "network")
 NEGLIGIBLE = 0.005
 MAX_SERIES_POINTS = 400
 
-# Deployment pods: NAME-<pod-template-hash (6-10 chars)>-<5 chars>; DaemonSet: NAME-<5>; StatefulSet: NAME-<n>.
-_DEPLOYMENT_POD = re.compile(r"^(?P<name>.+)-[0-9a-z]{6,10}-[0-9a-z]{5}$")
-_DAEMONSET_POD = re.compile(r"^(?P<name>.+)-[0-9a-z]{5}$")
+# Deployment pods: NAME-<pod-template-hash>-<5 chars>; DaemonSet: NAME-<5 chars>; StatefulSet: NAME-<n>.
+# Kubernetes draws both suffixes from its vowel-free alphabet (k8s.io/apimachinery/pkg/util/rand), so a
+# word such as "exporter" is never taken for one; old clusters used a decimal pod-template-hash.
+_SAFE = "[bcdfghjklmnpqrstvwxz2456789]"
+_DEPLOYMENT_POD = re.compile(r"^(?P<name>.+)-(%s{6,10}|[0-9]{6,10})-%s{5}$" % (_SAFE, _SAFE))
+_DAEMONSET_POD = re.compile(r"^(?P<name>.+)-%s{5}$" % _SAFE)
 _STATEFULSET_POD = re.compile(r"^(?P<name>.+)-[0-9]+$")
 NAMESPACE_RE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 
@@ -308,7 +311,11 @@ def analyse(matrices, start, end, breaking_point=None, lookback_s=LOOKBACK_S, us
         figures["memory_peak_ratio"] = _round(max([item["memory_peak_ratio"] or 0 for item in entry["containers"]]))
         scores["restarts"] = restarts / float(THRESHOLDS["restarts"])
         hottest = max(entry["containers"], key=lambda item: item["cpu_usage_cores"] or 0)
-        cpu_item = worst_container.get("cpu_throttling") or worst_container.get("cpu_limit") or hottest
+        resource = max(SERVICE_RESOURCES, key=lambda res: (scores.get(res, 0), -SERVICE_RESOURCES.index(res)))
+        if resource in ("cpu_throttling", "cpu_limit"):
+            cpu_item = worst_container[resource]
+        else:
+            cpu_item = worst_container.get("cpu_limit") or worst_container.get("cpu_throttling") or hottest
         memory_item = worst_container.get("memory_limit") or max(entry["containers"], key=lambda item: item["memory_working_set_bytes"] or 0)
         figures["cpu_usage_cores"] = _round(hottest["cpu_usage_cores"])
         figures["cpu_limit_cores"] = _round(cpu_item["cpu_limit_cores"])
@@ -320,7 +327,6 @@ def analyse(matrices, start, end, breaking_point=None, lookback_s=LOOKBACK_S, us
             figures["error_ratio_5xx"] = _round(figures.pop("errors_per_s") / figures["requests_per_s"])
         else:
             figures.pop("errors_per_s", None)
-        resource = max(SERVICE_RESOURCES, key=lambda res: (scores.get(res, 0), -SERVICE_RESOURCES.index(res)))
         if figures["oom_killed"] and resource == "restarts":
             resource = "memory_limit"
             scores["memory_limit"] = max(scores.get("memory_limit", 0), scores["restarts"])
