@@ -244,8 +244,12 @@ def add_scenario(writer, scenario):
             writer.add("node_network_receive_drop_total", dict(target, device=device), _counter(times, lambda t: 0.0))
 
 
-def build(now=None, names=None):
-    """OpenMetrics text holding the chosen scenarios (all by default); returns (text, {name: Scenario})."""
+def build(now=None, names=None, starts=None):
+    """OpenMetrics text holding the chosen scenarios (all by default); returns (text, {name: Scenario}).
+
+    ``starts`` ({name: epoch}) places a scenario elsewhere, e.g. around a run about to start (the
+    loadtest molecule scenario): its series then reach into the future, which Prometheus serves.
+    """
     now = int(now or time.time())
     chosen = scenarios()
     if names:
@@ -254,6 +258,8 @@ def build(now=None, names=None):
     for scenario in sorted(chosen.values(), key=lambda item: -item.index):
         # Each in its own hour, the newest two hours back: inside the default 15 d retention, older than the head.
         scenario.start = (now - (scenario.index + 2) * 3600) // STEP_S * STEP_S
+        if starts and scenario.name in starts:
+            scenario.start = int(starts[scenario.name]) // STEP_S * STEP_S
         add_scenario(writer, scenario)
     return writer.text(), chosen
 

@@ -224,7 +224,9 @@ def analyse(matrices, start, end, breaking_point=None, lookback_s=LOOKBACK_S, us
     """
     low, high, mode = focus_interval(start, end, breaking_point, lookback_s)
     restarts_high = min(end, breaking_point + lookback_s) if breaking_point is not None else end
-    get = lambda name: matrices.get(name) or []  # noqa: E731
+
+    def get(name):
+        return matrices.get(name) or []
 
     app_of = {}
     for labels, points in get("pod_labels"):
@@ -479,7 +481,7 @@ def verdict(bottleneck, ranking, nodes, mode="peak", lookback_s=LOOKBACK_S):
     if resource == "cpu_throttling":
         return "%s was CPU-throttled %s of the time %s (limit %s); %s." % (
             name, _pct(bottleneck["value"]), when, _cores(evidence["cpu_limit_cores"]),
-            _others(ranking, name, "cpu_throttling_ratio", "was throttled").replace("passed", "passed"))
+            _others(ranking, name, "cpu_throttling_ratio", "was throttled"))
     if resource == "cpu_limit":
         return "%s used %s of its CPU limit (%s) %s; %s." % (
             name, _pct(bottleneck["value"]), _cores(evidence["cpu_limit_cores"]), when,

@@ -278,14 +278,14 @@ def query_range(base, expr, start, end, step, timeout, limit):
             detail = json.loads(read_capped(error, 65536).decode("utf-8", "replace")).get("error") or ""
         except (ValueError, QueryError, AttributeError):
             detail = ""
-        raise QueryError("HTTP %s %s%s" % (error.code, error.reason, (": " + detail) if detail else ""))
+        raise QueryError("HTTP %s %s%s" % (error.code, error.reason, (": " + detail) if detail else "")) from None
     except (URLError, socket.timeout, OSError) as error:
         reason = getattr(error, "reason", error)
-        raise QueryError("cannot reach it (%s)" % reason)
+        raise QueryError("cannot reach it (%s)" % reason) from None
     try:
         answer = json.loads(data.decode("utf-8"))
     except ValueError:
-        raise QueryError("the answer is not JSON: is this Prometheus's URL?")
+        raise QueryError("the answer is not JSON: is this Prometheus's URL?") from None
     if not isinstance(answer, dict) or answer.get("status") != "success":
         raise QueryError("status %s: %s" % (answer.get("status") if isinstance(answer, dict) else "?",
                                             answer.get("error") if isinstance(answer, dict) else answer))

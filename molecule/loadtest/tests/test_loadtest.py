@@ -28,6 +28,10 @@ EPHEMERAL = os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY") or os.path.join(REPO,
 LOCUST_DIR = os.path.join(EPHEMERAL, "locust")
 STANDIN = os.path.join(HERE, "..", "standin_shop.py")
 PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
+# The collection's test helpers (tests/load_series.py: synthetic series and a real Prometheus on them).
+if os.path.join(REPO, "collections") not in sys.path:
+    sys.path.insert(0, os.path.join(REPO, "collections"))
+from ansible_collections.boutique.ops.tests import load_series  # noqa: E402  pylint: disable=wrong-import-position
 
 # Small, fast runs: 2 workers, short think time, progress every 2 s, a 3 s failure window.
 COMMON = {
@@ -156,11 +160,15 @@ def fixture_stress():
     os.makedirs(os.path.join(EPHEMERAL, "runs"), exist_ok=True)
     work = tempfile.mkdtemp(dir=os.path.join(EPHEMERAL, "runs"))
     shop = StandIn(work, "--fail-above", "10").start()
+    # A real Prometheus holding a shop whose currencyservice is CPU-throttled around the run to come.
+    text, _ = load_series.build(names=["throttled"], starts={"throttled": time.time() - 400})
     try:
-        rc, output, run_dir = run_loadtest(os.path.join(work, "results"), {
-            "profile": "stress", "target_url": shop.url, "ramp_rate": RAMP_RATE, "loadtest_step_s": STEP_S,
-            "loadtest_max_users": 30, "duration": 28,
-        })
+        with load_series.prometheus_on(text, os.path.join(work, "prometheus")) as prometheus_url:
+            rc, output, run_dir = run_loadtest(os.path.join(work, "results"), {
+                "profile": "stress", "target_url": shop.url, "ramp_rate": RAMP_RATE, "loadtest_step_s": STEP_S,
+                "loadtest_max_users": 30, "duration": 28,
+                "loadtest_prometheus_url": prometheus_url, "loadtest_analysis_rate_window_s": 60,
+            })
     finally:
         shop.stop()
     return {"rc": rc, "output": output, "run_dir": run_dir, "counts": shop.counts(), "fail_above": 10}
@@ -207,6 +215,21 @@ def test_stress_finds_the_breaking_point(stress):
     assert summary["users_max"] <= stress["fail_above"] + 2 * STEP_USERS
 
 
+def test_stress_names_the_bottleneck(stress):
+    analysis = _summary(stress["run_dir"])["analysis"]
+    assert analysis["status"] == "done", analysis
+    assert analysis["bottleneck"]["service"] == "currencyservice" and analysis["bottleneck"]["resource"] == "cpu_throttling"
+    assert analysis["verdict"].startswith("currencyservice was CPU-throttled 62 % of the time from 1 minute before the breaking point")
+    assert analysis["window"]["breaking_point"] == _summary(stress["run_dir"])["breaking_point_at"]
+    assert "Bottleneck analysis done: currencyservice was CPU-throttled" in stress["output"]
+    with open(os.path.join(stress["run_dir"], "report.html"), encoding="utf-8") as handle:
+        page = handle.read()
+    assert "<h2>Bottleneck analysis</h2>" in page and "currencyservice was CPU-throttled 62 %" in page
+    assert 'src="saturation.png"' in page
+    with open(os.path.join(stress["run_dir"], "saturation.png"), "rb") as handle:
+        assert handle.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
 def test_spike_survives_a_restarting_shop(work):
     """The shop goes down mid-run and comes back: failures are counted, results written."""
     shop = StandIn(str(work)).start()
@@ -220,6 +243,8 @@ def test_spike_survives_a_restarting_shop(work):
     try:
         rc, output, run_dir = run_loadtest(os.path.join(work, "results"), {
             "profile": "spike", "target_url": shop.url, "users": 12, "duration": 16, "loadtest_spike_at_s": 4, "loadtest_hold_s": 8,
+            # Neither a Prometheus URL nor a cluster: the analysis is skipped, saying why and how to enable it.
+            "ops_kubeconfig": os.path.join(str(work), "no-kubeconfig"),
         }, during=restart)
     finally:
         shop.stop()
@@ -234,6 +259,9 @@ def test_spike_survives_a_restarting_shop(work):
                for item in summary["top_failures"]), summary["top_failures"]
     for name in RESULT_FILES:
         assert os.path.getsize(os.path.join(run_dir, name)) > 0, name
+    assert summary["analysis"]["status"] == "skipped"
+    assert "-e loadtest_prometheus_url=" in summary["analysis"]["reason"] and "monitoring" in summary["analysis"]["reason"]
+    assert "Bottleneck analysis skipped: no loadtest_prometheus_url" in output
 
 
 def test_endurance_goes_on_when_a_worker_dies(work):
@@ -286,6 +314,8 @@ def test_recovery_ramps_past_the_breaking_point_and_back(work):
         rc, output, run_dir = run_loadtest(os.path.join(work, "results"), {
             "profile": "recovery", "target_url": shop.url, "ramp_rate": RAMP_RATE, "loadtest_step_s": STEP_S, "loadtest_max_users": 30,
             "loadtest_overshoot_steps": 1, "loadtest_hold_s": 2, "duration": 28,
+            # Nobody listens there: the analysis fails, the run's results are still written.
+            "loadtest_prometheus_url": "http://127.0.0.1:%d" % _free_port(),
         })
     finally:
         shop.stop()
@@ -295,6 +325,9 @@ def test_recovery_ramps_past_the_breaking_point_and_back(work):
     assert summary["users_max"] > summary["breaking_point_users"]
     assert summary["recovered"] is True, summary
     _assert_counts_match(summary, shop.counts())
+    assert summary["analysis"]["status"] == "failed" and "cannot reach it" in summary["analysis"]["reason"], summary["analysis"]
+    with open(os.path.join(run_dir, "report.html"), encoding="utf-8") as handle:
+        assert "Analysis failed: Prometheus at http://127.0.0.1:" in handle.read()
 
 
 def test_ctrl_c_keeps_partial_results(work):
