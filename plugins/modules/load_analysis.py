@@ -13,7 +13,7 @@ module: load_analysis
 
 short_description: Name the saturated service or node behind a load test's failures, from Prometheus
 
-version_added: 0.2.0
+version_added: 0.1.0
 
 author:
   - boutique.ops maintainers (!UNKNOWN)
@@ -32,17 +32,20 @@ description:
   - A pod's service is its C(app) label (C(kube_pod_labels), which kube-state-metrics only fills when its
     C(--metric-labels-allowlist) lets C(pods=[app]) through), else the pod name less its ReplicaSet and pod suffixes
     (C(cartservice-65cf55954f-wv6xq) is C(cartservice)). Online Boutique names most containers C(server).
-  - "Focus: with O(breaking_point), every figure is its mean over the O(lookback_s) seconds before it; without, its peak
-    over the window. Restarts count from O(start) to O(lookback_s) after the breaking point (or to O(end))."
-  - "Thresholds: CFS throttling 25 % of periods (where kubernetes-mixin's CPUThrottlingHigh fires); CPU usage 90 % of the
+  - >-
+    Focus: with O(breaking_point), every figure is its mean over the O(lookback_s) seconds before it; without, its peak
+    over the window. Restarts count from O(start) to O(lookback_s) after the breaking point (or to O(end)).
+  - >-
+    Thresholds: CFS throttling 25 % of periods (where kubernetes-mixin's CPUThrottlingHigh fires); CPU usage 90 % of the
     limit; memory working set 90 % of the limit; 1 restart (an OOM kill, or a restart while the last termination was
     OOMKilled, counts as C(memory_limit)); node CPU 90 % busy; node memory 90 % used; network: 1 listen-queue overflow or
-    drop per second, 5 % of TCP segments retransmitted or 100 received packets dropped per second."
-  - "Ranking: each signal divided by its threshold is a saturation score (1 = at the threshold). A service's score is
+    drop per second, 5 % of TCP segments retransmitted or 100 received packets dropped per second.
+  - >-
+    Ranking: each signal divided by its threshold is a saturation score (1 = at the threshold). A service's score is
     its highest over its containers (the hottest replica, sidecars included) and signals; services are ranked by it. The
     bottleneck is the highest score of a service or a node that reaches 1; none reaching 1 gives no bottleneck. CPU
-    usage alone never counts: a busy service far under its limit is not a bottleneck."
-  - Bounded: one overall deadline (O(timeout_s)), a timeout per query (O(query_timeout_s), also passed to Prometheus),
+    usage alone never counts: a busy service far under its limit is not a bottleneck.
+  - Bounded; one overall deadline (O(timeout_s)), a timeout per query (O(query_timeout_s), also passed to Prometheus),
     and a cap on each answer's size (O(max_response_bytes)).
   - With O(grafana_url), also posts three annotations to Grafana (run start, breaking point, run end), tagged with
     O(annotation_tags). A Grafana failure is reported in RV(annotations) and does not fail the module.
