@@ -16,7 +16,9 @@ import html
 import json
 import os
 import shutil
+import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
@@ -208,6 +210,25 @@ def test_prometheus_refusing_the_query(capsys, tmp_path):
     assert failed
     assert "HTTP 422" in result["msg"] and "too many samples" in result["msg"], result["msg"]
     assert result["query"].startswith("max by (pod, label_app)")
+
+
+def test_a_silent_prometheus_meets_the_deadline(capsys, shop_prometheus):
+    """A port that accepts connections and never answers: the module gives up at its deadline."""
+    scenario = shop_prometheus[1]["healthy"]
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(50)
+        started = time.monotonic()
+        failed, result = analyse(capsys, "http://127.0.0.1:%d" % silent.getsockname()[1], scenario, timeout_s=2, query_timeout_s=20)
+        took = time.monotonic() - started
+    assert failed and ("timed out" in result["msg"] or "ran out of its 2.0 s" in result["msg"]), result["msg"]
+    assert took < 5
+
+
+def test_an_answer_over_the_size_cap_is_refused(capsys, shop_prometheus):
+    url, chosen = shop_prometheus
+    failed, result = analyse(capsys, url, chosen["healthy"], max_response_bytes=2048)
+    assert failed and "larger than max_response_bytes=2048" in result["msg"], result["msg"]
 
 
 def test_empty_window(capsys, shop_prometheus):
