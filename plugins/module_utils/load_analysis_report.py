@@ -48,7 +48,7 @@ def plot_saturation(analysis):
     figure, axis = pyplot.subplots(figsize=(8, 3.5))
     for item in analysis["series"]:
         points = item["points"]
-        axis.plot([(t - start) for t, _ in points], [value / item["threshold"] for _, value in points],
+        axis.plot([point[0] - start for point in points], [point[1] / item["threshold"] for point in points],
                   label="%s (%s)" % (item["service"], item["resource"].replace("_", " ")))
     axis.axhline(1.0, color="grey", linestyle=":", label="threshold")
     if window.get("breaking_point_epoch") is not None:

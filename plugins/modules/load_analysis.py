@@ -115,7 +115,7 @@ options:
     default: [boutique-loadtest]
 
 notes:
-  - Runs on the control node; needs nothing beyond the Python standard library.
+  - Runs on the control node; needs nothing beyond the Python standard library and ansible-core (its C(open_url)).
 """
 
 EXAMPLES = r"""
@@ -225,7 +225,7 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
 from ansible.module_utils.six.moves.urllib.parse import urlencode
-from ansible.module_utils.six.moves.urllib.request import Request, urlopen
+from ansible.module_utils.urls import open_url
 from ansible_collections.boutique.ops.plugins.module_utils.load_analysis import (
     NAMESPACE_RE,
     AnalysisError,
@@ -271,9 +271,9 @@ def read_capped(response, limit):
 def query_range(base, expr, start, end, step, timeout, limit):
     body = urlencode({"query": expr, "start": "%.3f" % start, "end": "%.3f" % end, "step": "%ds" % step,
                       "timeout": "%ds" % max(1, int(timeout))}).encode()
-    request = Request(base + "/api/v1/query_range", data=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
     try:
-        with urlopen(request, timeout=timeout) as response:  # nosec - the URL is the user's Prometheus
+        with open_url(base + "/api/v1/query_range", data=body, method="POST", timeout=timeout,
+                      headers={"Content-Type": "application/x-www-form-urlencoded"}) as response:
             data = read_capped(response, limit)
     except HTTPError as error:
         # Prometheus answers 400/422/503 with a JSON body that says why.
@@ -303,9 +303,8 @@ def post_annotations(base, auth_header, events, tags, timeout):
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if auth_header:
             headers["Authorization"] = auth_header
-        request = Request(base + "/api/annotations", data=body, headers=headers)
         try:
-            with urlopen(request, timeout=timeout) as response:  # nosec - the URL is the user's Grafana
+            with open_url(base + "/api/annotations", data=body, method="POST", headers=headers, timeout=timeout) as response:
                 answer = json.loads(read_capped(response, 65536).decode("utf-8"))
         except HTTPError as error:
             return ids, "Grafana at %s answered HTTP %s %s" % (base, error.code, error.reason)

@@ -98,7 +98,8 @@ options:
     type: path
   analysis:
     description:
-      - The result of M(boutique.ops.load_analysis), or C({status: skipped|failed, reason: ...}) when there is none.
+      - The result of M(boutique.ops.load_analysis) with C(status=done), or a dict with C(status) (C(skipped) or
+        C(failed)) and C(reason) when there is none.
         Stored in C(summary.json) under C(analysis); C(report.html) gets a section with the verdict, the top services
         and C(saturation.png).
     type: dict

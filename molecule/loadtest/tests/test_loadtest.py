@@ -161,7 +161,7 @@ def fixture_stress():
     work = tempfile.mkdtemp(dir=os.path.join(EPHEMERAL, "runs"))
     shop = StandIn(work, "--fail-above", "10").start()
     # A real Prometheus holding a shop whose currencyservice is CPU-throttled around the run to come.
-    text, _ = load_series.build(names=["throttled"], starts={"throttled": time.time() - 400})
+    text = load_series.build(names=["throttled"], starts={"throttled": time.time() - 400})[0]
     try:
         with load_series.prometheus_on(text, os.path.join(work, "prometheus")) as prometheus_url:
             rc, output, run_dir = run_loadtest(os.path.join(work, "results"), {
