@@ -10,10 +10,10 @@ services, and fail a request when any other callee is missing.
 
 from __future__ import annotations
 
-import copy
 import re
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.boutique.ops.plugins.module_utils.plain_data import plain_copy
 
 # Every workload the catalog knows, in upstream's order (the order objects are built in).
 SHOP_SERVICES = (
@@ -214,14 +214,14 @@ def _image(entry, settings):
 
 def _container(service, entry, settings):
     container = {"name": entry.get("container_name", "server")}
-    container["securityContext"] = copy.deepcopy(settings["container_security_context"])
+    container["securityContext"] = plain_copy(settings["container_security_context"])
     container["image"] = _image(entry, settings)
     if entry.get("port"):
         port = {"containerPort": entry["port"]}
         if entry.get("port_name"):
             port = {"name": entry["port_name"], "containerPort": entry["port"]}
         container["ports"] = [port]
-    env = copy.deepcopy(entry.get("env") or [])
+    env = plain_copy(entry.get("env") or [])
     if service == "cartservice" and settings.get("cart_store") == "memory":
         # cartservice keeps carts in memory when REDIS_ADDR is empty.
         env = [{"name": var["name"], "value": ""} if var["name"] == "REDIS_ADDR" else var for var in env]
@@ -231,12 +231,12 @@ def _container(service, entry, settings):
         container["env"] = env
     for key in ("readinessProbe", "livenessProbe"):
         if entry.get(key):
-            container[key] = copy.deepcopy(entry[key])
+            container[key] = plain_copy(entry[key])
     resources = (settings.get("resources") or {}).get(service, entry.get("resources"))
     if resources:
-        container["resources"] = copy.deepcopy(resources)
+        container["resources"] = plain_copy(resources)
     if entry.get("volume_mounts"):
-        container["volumeMounts"] = copy.deepcopy(entry["volume_mounts"])
+        container["volumeMounts"] = plain_copy(entry["volume_mounts"])
     return container
 
 
@@ -247,15 +247,15 @@ def _deployment(service, entry, settings, labels):
         pod_spec["serviceAccountName"] = service
     if entry.get("termination_grace_period") is not None:
         pod_spec["terminationGracePeriodSeconds"] = entry["termination_grace_period"]
-    pod_spec["securityContext"] = copy.deepcopy(settings["pod_security_context"])
+    pod_spec["securityContext"] = plain_copy(settings["pod_security_context"])
     if entry.get("init_containers"):
-        init = copy.deepcopy(entry["init_containers"])
+        init = plain_copy(entry["init_containers"])
         for container in init:
-            container.setdefault("securityContext", copy.deepcopy(settings["container_security_context"]))
+            container.setdefault("securityContext", plain_copy(settings["container_security_context"]))
         pod_spec["initContainers"] = init
     pod_spec["containers"] = [_container(service, entry, settings)]
     if entry.get("volumes"):
-        pod_spec["volumes"] = copy.deepcopy(entry["volumes"])
+        pod_spec["volumes"] = plain_copy(entry["volumes"])
     template_meta = {"labels": pod_labels}
     if entry.get("pod_annotations"):
         template_meta["annotations"] = dict(entry["pod_annotations"])
