@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.boutique.ops.plugins.filter.manifests import to_manifests
 from ansible_collections.boutique.ops.plugins.module_utils.plain_data import plain_copy
 
 # Every workload the catalog knows, in upstream's order (the order objects are built in).
@@ -355,6 +356,11 @@ def boutique_render_files(objects):
     return [{"file": name, "objects": objs} for name, objs in files.items()]
 
 
+def boutique_manifest_files(objects):
+    """The render folder's files for boutique.ops.render_files: ``[{"path": "<component>.yml", "content": manifests}]``."""
+    return [{"path": group["file"], "content": to_manifests(group["objects"])} for group in boutique_render_files(objects)]
+
+
 def boutique_stale(found, keep):
     """Objects found in the cluster that the role owns but the plan no longer holds.
 
@@ -395,6 +401,7 @@ class FilterModule:
             "boutique_plan": boutique_plan,
             "boutique_objects": boutique_objects,
             "boutique_render_files": boutique_render_files,
+            "boutique_manifest_files": boutique_manifest_files,
             "boutique_stale": boutique_stale,
             "boutique_dns_label": boutique_dns_label,
         }
