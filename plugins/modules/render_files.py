@@ -23,9 +23,9 @@ author:
 
 description:
   - Writes every file of O(files) under O(dest) (mode C(0644), sub-folders created with mode C(0755)), in one task.
-  - Keeps a manifest, C(.boutique-ops-render), in O(dest): the files its last run wrote there. Files that the manifest
-    lists and this run does not write are removed (with the sub-folders they leave empty). Every other file in O(dest),
-    for example a C(kustomization.yml) or notes a user added, is left alone.
+  - Keeps a manifest, C(.boutique-ops-render), in O(dest), listing the files its last run wrote there. Files that the
+    manifest lists and this run does not write are removed (with the sub-folders they leave empty). Every other file in
+    O(dest), for example a C(kustomization.yml) or notes a user added, is left alone.
   - A file is rewritten only when its bytes or its mode differ; the task reports C(changed) only then (or when it
     removes a file or the manifest changes).
   - Runs on the controller (the folder is where C(ansible-playbook) runs); a relative O(dest) is relative to the
@@ -104,7 +104,8 @@ files:
   elements: str
   sample: [frontend.yml, namespace.yml]
 written:
-  description: The files written (or, in check mode, to be written), each with why: C(new), C(content), C(mode), C(replaced).
+  description: The files written (or, in check mode, to be written), each with the reason, one of C(new), C(content),
+    C(mode) or C(replaced).
   returned: always
   type: dict
   sample: {frontend.yml: content}
