@@ -64,6 +64,12 @@ def test_check_mode_changes_nothing_in_the_folder(tmp_path):
     assert "changed: [localhost]" in run.output
 
 
+def test_check_mode_on_a_new_folder_creates_nothing(tmp_path):
+    run = render(tmp_path / "new", "--check")
+    assert "Write the shop's manifests" in run.output
+    assert not (tmp_path / "new").exists()
+
+
 def test_a_relative_render_dir_is_taken_from_the_current_directory(tmp_path):
     env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_CONFIG=os.path.join(REPO_ROOT, "ansible.cfg"))
     env["PATH"] = VENV_BIN + os.pathsep + env.get("PATH", "")
