@@ -62,6 +62,12 @@ def abs_render_dir(render_dir, cwd=None):
     return os.path.normpath(os.path.join(cwd if cwd is not None else os.getcwd(), os.path.expanduser(render_dir)))
 
 
+def render_dir_writable(render_dir, cwd=None):
+    """True when ``render_dir`` (a relative one taken from ``cwd``) is a folder this process can write into."""
+    folder = abs_render_dir(render_dir, cwd=cwd)
+    return bool(folder) and os.path.isdir(folder) and os.access(folder, os.W_OK | os.X_OK)
+
+
 class FilterModule:
     """boutique.ops render filters."""
 
@@ -70,4 +76,5 @@ class FilterModule:
             "render_file_list": render_file_list,
             "render_dir_problem": render_dir_problem,
             "abs_render_dir": abs_render_dir,
+            "render_dir_writable": render_dir_writable,
         }

@@ -9,7 +9,7 @@ import os
 import pytest
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.boutique.ops.plugins.filter.render_files import abs_render_dir, render_dir_problem, render_file_list
+from ansible_collections.boutique.ops.plugins.filter.render_files import abs_render_dir, render_dir_problem, render_dir_writable, render_file_list
 from ansible_collections.boutique.ops.plugins.module_utils.plain_data import plain_copy
 
 
@@ -74,3 +74,13 @@ def test_plain_copy_is_deep_and_plain():
     copied["a"][0]["b"] = 9
     copied["c"]["d"] = "x"
     assert source == {"a": [{"b": 1}, (2, 3)], "c": {"d": "e"}}
+
+
+def test_render_dir_writable(tmp_path):
+    (tmp_path / "a-file").write_text("x")
+    (tmp_path / "ro").mkdir()
+    assert render_dir_writable(str(tmp_path)) is True
+    assert render_dir_writable("ro", cwd=str(tmp_path)) is True
+    assert render_dir_writable(str(tmp_path / "a-file")) is False
+    assert render_dir_writable(str(tmp_path / "missing")) is False
+    assert render_dir_writable("") is False
