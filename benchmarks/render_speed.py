@@ -92,7 +92,7 @@ def main():
         one_task = os.path.join(work, "one_task.yml")
         with open(one_task, "w", encoding="utf-8") as handle:
             handle.write(ONE_TASK)
-        base = [run([one_task]) for _ in range(options.repeat)]
+        base = [run([one_task]) for dummy in range(options.repeat)]
         base_wall, base_cpu = min(r[0] for r in base), min(r[1] for r in base)
         print("ansible-playbook, best of %d runs, on %d CPUs (load average %.1f)" % (options.repeat, os.cpu_count(), os.getloadavg()[0]))
         print("%-10s %8s %8s %8s %8s  %s" % ("playbook", "wall s", "cpu s", "x wall", "x cpu", "target"))
