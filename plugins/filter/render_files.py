@@ -55,8 +55,8 @@ def render_dir_problem(render_dir, project_root, home=None, cwd=None):
     return ""
 
 
-def abs_render_dir(render_dir, cwd=None):
-    """``render_dir`` as an absolute path, a relative one taken from ``cwd`` (default: the current directory)."""
+def _absolute(render_dir, cwd=None):
+    """``render_dir`` as an absolute path, a relative one taken from ``cwd`` (default: the current directory, like cwd_path)."""
     if not isinstance(render_dir, str) or not render_dir:
         return render_dir
     return os.path.normpath(os.path.join(cwd if cwd is not None else os.getcwd(), os.path.expanduser(render_dir)))
@@ -64,7 +64,7 @@ def abs_render_dir(render_dir, cwd=None):
 
 def render_dir_writable(render_dir, cwd=None):
     """True when ``render_dir`` (a relative one taken from ``cwd``) is a folder this process can write into."""
-    folder = abs_render_dir(render_dir, cwd=cwd)
+    folder = _absolute(render_dir, cwd=cwd)
     return bool(folder) and os.path.isdir(folder) and os.access(folder, os.W_OK | os.X_OK)
 
 
@@ -75,6 +75,5 @@ class FilterModule:
         return {
             "render_file_list": render_file_list,
             "render_dir_problem": render_dir_problem,
-            "abs_render_dir": abs_render_dir,
             "render_dir_writable": render_dir_writable,
         }

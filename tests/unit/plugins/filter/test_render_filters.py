@@ -9,7 +9,7 @@ import os
 import pytest
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.boutique.ops.plugins.filter.render_files import abs_render_dir, render_dir_problem, render_dir_writable, render_file_list
+from ansible_collections.boutique.ops.plugins.filter.render_files import render_dir_problem, render_dir_writable, render_file_list
 from ansible_collections.boutique.ops.plugins.module_utils.plain_data import plain_copy
 
 
@@ -58,13 +58,6 @@ def test_dangerous_folders_are_refused(places, render_dir, says):
 @pytest.mark.parametrize("render_dir", ["", "render", "{home}/render", "{project_root}/render", "{tmp}", "/tmp/boutique-render"])
 def test_ordinary_folders_pass(places, render_dir):
     assert render_dir_problem(render_dir.format(**places), places["project_root"], home=places["home"], cwd=places["cwd"]) == ""
-
-
-def test_abs_render_dir_takes_a_relative_folder_from_the_current_directory(tmp_path):
-    assert abs_render_dir("out/render", cwd=str(tmp_path)) == str(tmp_path / "out" / "render")
-    assert abs_render_dir("/srv/render/", cwd=str(tmp_path)) == "/srv/render"
-    assert abs_render_dir("") == ""
-    assert abs_render_dir("x") == os.path.join(os.getcwd(), "x")
 
 
 def test_plain_copy_is_deep_and_plain():
