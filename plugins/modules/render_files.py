@@ -65,6 +65,7 @@ attributes:
     support: none
     description: No diff is produced.
   platform:
+    support: full
     platforms: posix
     description: Runs on the controller only.
 
