@@ -19,6 +19,8 @@ import json
 import os
 import re
 
+from ansible_collections.boutique.ops.plugins.module_utils.breaking_point import find as find_breaking_point
+
 AGGREGATED = "Aggregated"
 
 # "Worker vm_1234abcd failed to send heartbeat, setting state to missing." (locust 2.x runners.py)
@@ -152,23 +154,15 @@ def failure_ratio_series(points, window_s):
 
 
 def breaking_point(points, threshold, window_s, min_requests=10):
-    """The first moment the failure ratio over a sliding window passes ``threshold``.
+    """The breaking point of the CSV history: module_utils/breaking_point.py's one rule.
 
-    The same rule as the stress shape in the locustfile (FailureWindow), applied to the CSV
-    history. Returns {users, at, after_s, failure_ratio} or None.
+    The locustfile's shapes feed the same rule the same rows while the run goes on, so summary.json
+    and the master's log agree. Returns {users, at, after_s, failure_ratio} or None.
     """
-    if not points:
+    point = find_breaking_point(points, threshold, window_s, min_requests)
+    if point is None:
         return None
-    for (t, value, requests), point in zip(failure_ratio_series(points, window_s), points):
-        # Rows after the users stopped only carry the workers' last reports: not a load level.
-        if value is not None and requests >= min_requests and value > threshold and point["users"] > 0:
-            return {
-                "users": point["users"],
-                "at": iso_utc(t),
-                "after_s": t - points[0]["t"],
-                "failure_ratio": round(value, 4),
-            }
-    return None
+    return {key: point[key] for key in ("users", "at", "after_s", "failure_ratio")}
 
 
 def run_duration(points):
