@@ -242,6 +242,16 @@ def read_run_info(path):
         return json.load(handle)
 
 
+def read_versions(path):
+    """Per-version results the locustfile wrote (PREFIX_versions.json): {"v1": {requests, failures, p95_ms}}; {} when absent."""
+    if not os.path.exists(path):
+        return {}
+    with io.open(path, encoding="utf-8") as handle:
+        data = json.load(handle)
+    return {str(version): {"requests": int(entry["requests"]), "failures": int(entry["failures"]), "p95_ms": entry.get("p95_ms")}
+            for version, entry in sorted(data.items())}
+
+
 def _round(value, digits=1):
     return None if value is None else round(value, digits)
 
@@ -321,6 +331,9 @@ def summarize(prefix, profile, master_log=None, run_info=None, threshold=0.05, w
         series = [item for item in failure_ratio_series(points, window_s) if item[1] is not None]
         summary["recovered"] = bool(series) and series[-1][1] <= threshold
         summary["final_failure_ratio"] = round(series[-1][1], 4) if series else None
+    versions = read_versions(prefix + "_versions.json")
+    if versions:
+        summary["versions"] = versions
     if partial_reasons:
         summary["notes"].append("partial run: " + "; ".join(partial_reasons) + "; the CSVs hold what ran until then")
     return summary

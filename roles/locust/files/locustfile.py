@@ -19,6 +19,11 @@ Environment (all optional):
   BOUTIQUE_SPIKE_AT_S     spike: when the jump happens (DURATION_S / 4)
   BOUTIQUE_HOLD_S         spike: how long the peak lasts (DURATION_S / 2); recovery: time at the top (STEP_S)
   BOUTIQUE_OVERSHOOT      recovery: steps ramped past the breaking point before going down (2)
+  BOUTIQUE_HOST_HEADER    Host header of every request (the Istio gateway answers only its VirtualService's hosts)
+
+Per version: responses that carry the canary's x-boutique-version header are counted per version
+(requests, failures, response times) from the responses the journey gets anyway; with --csv the
+master writes PREFIX_versions.json: {"v1": {"requests", "failures", "p95_ms"}, ...}.
 
 Shape parameters do not use the LOCUST_ prefix on purpose: locust reads LOCUST_USERS and friends as
 its own command-line options.
@@ -26,6 +31,7 @@ its own command-line options.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import os
@@ -89,6 +95,11 @@ def _checkout_body():
 CHECKOUT_BODIES = tuple(_checkout_body() for dummy in range(16))
 
 
+HOST_HEADER = os.environ.get("BOUTIQUE_HOST_HEADER", "").strip()
+HOST_HEADERS = {"Host": HOST_HEADER} if HOST_HEADER else {}
+VERSION_HEADER = "x-boutique-version"
+
+
 def _env_float(name, default):
     value = os.environ.get(name, "")
     return float(value) if value.strip() else float(default)
@@ -139,8 +150,8 @@ class BoutiqueShopper(FastHttpUser):
 
     def _set_cookies(self, currency):
         cookie = "shop_session-id=%s; shop_currency=%s" % (self.session_id, currency)
-        self.get_headers = {"Accept-Encoding": "identity", "Cookie": cookie}
-        self.form_headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept-Encoding": "identity", "Cookie": cookie}
+        self.get_headers = dict(HOST_HEADERS, **{"Accept-Encoding": "identity", "Cookie": cookie})
+        self.form_headers = dict(HOST_HEADERS, **{"Content-Type": "application/x-www-form-urlencoded", "Accept-Encoding": "identity", "Cookie": cookie})
 
     def on_stop(self):
         # A shopper who leaves closes the connection, so the shop sees the load go away at once
@@ -355,6 +366,87 @@ if PROFILE:
         raise ValueError("LOCUST_PROFILE=%s is unknown: use one of %s, or leave it unset for -u/-r/-t" % (PROFILE, ", ".join(sorted(SHAPES))))
     # Only this class is concrete, so locust finds exactly one shape (and none without a profile).
     BoutiqueShape = type("BoutiqueShape", (SHAPES[PROFILE],), {"abstract": False})
+
+
+def _rounded_ms(value):
+    """Response times bucketed as locust does (exact below 100 ms, 2 significant digits above)."""
+    value = int(round(value))
+    if value < 100:
+        return value
+    digits = len(str(value)) - 2
+    return int(round(value, -digits))
+
+
+class VersionStats:
+    """Requests, failures and a response-time histogram per x-boutique-version value."""
+
+    def __init__(self):
+        self.data = {}
+
+    def add(self, version, response_time, failed):
+        entry = self.data.setdefault(version, {"requests": 0, "failures": 0, "times": {}})
+        entry["requests"] += 1
+        entry["failures"] += 1 if failed else 0
+        key = str(_rounded_ms(response_time))
+        entry["times"][key] = entry["times"].get(key, 0) + 1
+
+    def merge(self, data):
+        for version, other in (data or {}).items():
+            entry = self.data.setdefault(version, {"requests": 0, "failures": 0, "times": {}})
+            entry["requests"] += other["requests"]
+            entry["failures"] += other["failures"]
+            for key, count in other["times"].items():
+                entry["times"][key] = entry["times"].get(key, 0) + count
+
+    def take(self):
+        data, self.data = self.data, {}
+        return data
+
+    def summary(self):
+        result = {}
+        for version, entry in sorted(self.data.items()):
+            times = sorted((int(key), count) for key, count in entry["times"].items())
+            rank, seen, p95 = 0.95 * sum(count for _, count in times), 0, None
+            for value, count in times:
+                seen += count
+                if seen >= rank:
+                    p95 = value
+                    break
+            result[version] = {"requests": entry["requests"], "failures": entry["failures"], "p95_ms": p95}
+        return result
+
+
+VERSIONS = VersionStats()
+
+
+@events.request.add_listener
+def _count_version(response=None, response_time=0, exception=None, **_kwargs):
+    """Group the answers by the canary's version header: no extra request, the journey's own responses."""
+    headers = getattr(response, "headers", None)
+    version = headers.get(VERSION_HEADER) if headers is not None else None
+    if version:
+        VERSIONS.add(str(version), response_time or 0, exception is not None)
+
+
+@events.report_to_master.add_listener
+def _send_versions(data, **_kwargs):
+    data["boutique_versions"] = VERSIONS.take()
+
+
+@events.worker_report.add_listener
+def _merge_versions(data, **_kwargs):
+    VERSIONS.merge(data.get("boutique_versions"))
+
+
+@events.quitting.add_listener
+def _write_versions(environment, **_kwargs):
+    """The master (or a standalone run) writes PREFIX_versions.json next to the CSVs."""
+    prefix = getattr(environment.parsed_options, "csv_prefix", None)
+    if isinstance(environment.runner, locust.runners.WorkerRunner) or not prefix or not VERSIONS.data:
+        return
+    with open(prefix + "_versions.json.tmp", "w", encoding="utf-8") as handle:
+        json.dump(VERSIONS.summary(), handle, indent=2, sort_keys=True)
+    os.replace(prefix + "_versions.json.tmp", prefix + "_versions.json")
 
 
 @events.init.add_listener
