@@ -51,11 +51,15 @@ def locust_plan(settings, control_hosts, loadgen_hosts, hostvars=None, planned_h
     workers = [_text("loadgen host", host) for host in (loadgen_hosts or planned_hosts or [])]
     master = control[0] if s["master_on"] == "control" or not workers else workers[0]
     all_local = not [host for host in workers if host != master]
-    host_vars = hostvars.get(master, {}) if hasattr(hostvars, "get") else {}
+    try:
+        host_vars = hostvars[master] if master in hostvars else {}
+    except (KeyError, TypeError):
+        host_vars = {}
     # Workers dial the master's internal address when the inventory knows it (gcp_compute's
     # internal_ip): the firewall opens the master port between VMs on the internal network only.
     # Before the VMs exist, the inventory name says which host it will be.
-    address = "127.0.0.1" if all_local else str(host_vars.get("internal_ip") or host_vars.get("ansible_host") or master)
+    known = [host_vars[key] for key in ("internal_ip", "ansible_host") if key in host_vars and host_vars[key]]
+    address = "127.0.0.1" if all_local else str((known or [master])[0])
     if s["runtime"] == "venv":
         base = [s["venv"] + "/bin/locust"]
         python = s["venv"] + "/bin/python"
