@@ -20,6 +20,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
+import urllib.request
 
 import pytest
 
@@ -420,3 +422,31 @@ def test_failure_budget(work):
     assert "points over loadtest_max_failure_ratio=0.01" in output, output[-2000:]
     excess = round((summary["failure_ratio"] - 0.01) * 100, 3)
     assert "%s points over" % excess in output
+
+
+def test_ui_mode_runs_until_stopped(work):
+    """loadtest_ui=true leaves the master's web UI running; loadtest_ui=stop ends it and collects the results."""
+    shop = StandIn(str(work)).start()
+    results_root = os.path.join(work, "results")
+    ui = "http://127.0.0.1:%d" % _free_port()
+    try:
+        rc, output, run_dir = run_loadtest(results_root, {"target_url": shop.url, "loadtest_ui": "true", "loadtest_ui_port": int(ui.rsplit(":", 1)[1])})
+        assert rc == 0, output[-3000:]
+        assert os.path.exists(os.path.join(results_root, "ui-run.json"))
+        with urllib.request.urlopen(ui + "/", timeout=10) as answer:
+            assert answer.status == 200 and b"locust" in answer.read().lower()
+        # What the UI's Start button posts.
+        form = urllib.parse.urlencode({"user_count": 3, "spawn_rate": 3, "host": shop.url}).encode()
+        with urllib.request.urlopen(urllib.request.Request(ui + "/swarm", data=form), timeout=10) as answer:
+            assert json.load(answer)["success"] is True
+        _wait_for(lambda: shop.counts()["journey"] >= 30, 60, "the users started from the UI to shop")
+        rc, output, stop_dir = run_loadtest(results_root, {"target_url": shop.url, "loadtest_ui": "stop"})
+        assert rc == 0, output[-3000:]
+    finally:
+        shop.stop()
+    assert stop_dir == run_dir
+    assert not os.path.exists(os.path.join(results_root, "ui-run.json"))
+    summary = _summary(run_dir)
+    assert summary["profile"] == "none" and summary["requests"] > 0
+    with open(os.path.join(run_dir, "run.json"), encoding="utf-8") as handle:
+        assert json.load(handle)["rc"] is not None
