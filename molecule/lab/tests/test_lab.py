@@ -109,8 +109,8 @@ def loadtest(results_root, url, extra):
         "locust_master_on": "control", "locust_master_port": _free_port(), "locust_expect_workers_max_wait": 20,
         "loadtest_poll_s": 2, "loadtest_window_s": 3, "loadtest_stop_timeout_s": 2, "loadtest_results_root": results_root,
     }, **extra)
-    return subprocess.Popen([os.path.join(BIN, "ansible-playbook"), "loadtest.yml", "--extra-vars", json.dumps(extra_vars)],  # pylint: disable=consider-using-with
-                            cwd=PROJECT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    command = [os.path.join(BIN, "ansible-playbook"), "loadtest.yml", "--extra-vars", json.dumps(extra_vars)]
+    return subprocess.Popen(command, cwd=PROJECT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # pylint: disable=consider-using-with
 
 
 def _finish(proc, timeout=300):
