@@ -110,7 +110,8 @@ def loadtest(results_root, url, extra):
         "loadtest_poll_s": 2, "loadtest_window_s": 3, "loadtest_stop_timeout_s": 2, "loadtest_results_root": results_root,
     }, **extra)
     command = [os.path.join(BIN, "ansible-playbook"), "loadtest.yml", "--extra-vars", json.dumps(extra_vars)]
-    return subprocess.Popen(command, cwd=PROJECT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # pylint: disable=consider-using-with
+    # pylint: disable-next=consider-using-with
+    return subprocess.Popen(command, cwd=PROJECT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
 def _finish(proc, timeout=300):
