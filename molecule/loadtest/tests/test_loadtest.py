@@ -294,7 +294,8 @@ def test_recovery_ramps_past_the_breaking_point_and_back(work):
     assert rc == 0, output[-3000:]
     summary = _summary(run_dir)
     # Workers report once a second: on a loaded machine the failures may show a step late.
-    assert 8 < summary["breaking_point_users"] <= 8 + 2 * STEP_USERS
+    # (and locust counts users from the workers' reports: a row may still show the previous step)
+    assert 8 <= summary["breaking_point_users"] <= 8 + 2 * STEP_USERS
     assert summary["users_max"] > summary["breaking_point_users"]
     assert summary["recovered"] is True, summary
     _assert_counts_match(summary, shop.counts())
