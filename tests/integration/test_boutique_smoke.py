@@ -100,7 +100,6 @@ class StandInFrontend(BaseHTTPRequestHandler):
             self.server.carts.setdefault(session, []).append(product)
         self._reply(302, "", {"Location": "/cart"})
 
-
     def _checkout(self, session, form):
         """Upstream's placeOrderHandler: every form field required, the cart emptied, the order page rendered."""
         missing = [name for name in CHECKOUT_FIELDS if not (form.get(name) or [""])[0]]

@@ -24,8 +24,8 @@ GCP = ("-i", "inventories/gcp", "-e", "gcp_project=p1")
 @pytest.fixture(name="gcp_render", scope="module")
 def fixture_gcp_render(tmp_path_factory):
     folder = str(tmp_path_factory.mktemp("render"))
-    for playbook, extra in (("playbooks/locust.yml", ()), ("loadtest.yml", ("-e", "profile=endurance", "-e", "target=gateway",
-                                                                               "-e", "loadtest_host_header=shop.example"))):
+    loadtest = ("-e", "profile=endurance", "-e", "target=gateway", "-e", "loadtest_host_header=shop.example")
+    for playbook, extra in (("playbooks/locust.yml", ()), ("loadtest.yml", loadtest)):
         run = run_playbook(playbook, "-e", "ops_render_dir=" + folder, *GCP, *extra)
         assert run.returncode == 0, run.output[-3000:]
     return folder
