@@ -154,7 +154,7 @@ def make_handler(shop):
                     counts["routes"][name] = counts["routes"].get(name, 0) + 1
                 host = self.headers.get("Host", "")
                 counts.setdefault("hosts", {})[host] = counts.setdefault("hosts", {}).get(host, 0) + 1
-                version = random.choices([name for name, _ in shop.versions], [weight for _, weight in shop.versions])[0] if shop.versions else ""
+                version = random.choices([pair[0] for pair in shop.versions], [pair[1] for pair in shop.versions])[0] if shop.versions else ""
                 if version:
                     counts.setdefault("versions", {})[version] = counts.setdefault("versions", {}).get(version, 0) + 1
                 failing = shop.failing()
@@ -184,7 +184,7 @@ def main():
     parser.add_argument("--max-seconds", type=float, default=600.0, help="stop by itself after this long")
     args = parser.parse_args()
 
-    versions = [(name, float(weight)) for name, _, weight in (item.partition("=") for item in args.versions.split(",") if item)]
+    versions = [(item.partition("=")[0], float(item.partition("=")[2])) for item in args.versions.split(",") if item]
     shop = Shop(args.fail_above, args.fail_after, args.stats_file, versions)
     server = ThreadingHTTPServer((args.host, args.port), make_handler(shop))
     server.daemon_threads = True

@@ -406,7 +406,7 @@ class VersionStats:
         result = {}
         for version, entry in sorted(self.data.items()):
             times = sorted((int(key), count) for key, count in entry["times"].items())
-            rank, seen, p95 = 0.95 * sum(count for _, count in times), 0, None
+            rank, seen, p95 = 0.95 * sum(pair[1] for pair in times), 0, None
             for value, count in times:
                 seen += count
                 if seen >= rank:
