@@ -31,6 +31,15 @@ _NOT_PUBLIC = [ipaddress.ip_network(net) for net in (
 EXAMPLE = "203.0.113.7/32"
 
 
+def _kind(value):
+    """A plain name for the type of ``value`` (Ansible wraps strings in subclasses)."""
+    for kind, name in ((bool, "bool"), (str, "string"), (bytes, "string"), (int, "number"), (float, "number"),
+                       (dict, "dict"), (list, "list")):
+        if isinstance(value, kind):
+            return name
+    return "null" if value is None else type(value).__name__
+
+
 def _public_count(networks, version):
     """Public addresses covered by ``networks`` (all of one IP version)."""
     total = 0
@@ -54,13 +63,14 @@ def cidr_policy_problems(value):
     if value is None:
         return []
     if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
-        return ["it must be a list of CIDRs, not a %s (%r)" % (type(value).__name__, value)]
+        return ["it must be a list of CIDRs, not a %s (%r)" % (_kind(value), value if not isinstance(value, str) else str(value))]
     problems = []
     networks = {4: [], 6: []}
     for entry in value:
         if not isinstance(entry, str):
-            problems.append("%r is a %s, not a CIDR string" % (entry, type(entry).__name__))
+            problems.append("%r is a %s, not a CIDR string" % (entry, _kind(entry)))
             continue
+        entry = str(entry)
         if "/" not in entry:
             problems.append("%r has no /prefix (write %s/32 for one IPv4 address, /128 for IPv6)" % (entry, entry))
             continue

@@ -25,7 +25,7 @@ def test_acceptable(ranges):
 
 
 @pytest.mark.parametrize("ranges,fragment", [
-    ("203.0.113.7/32", "it must be a list of CIDRs, not a str"),
+    ("203.0.113.7/32", "it must be a list of CIDRs, not a string"),
     ({"a": 1}, "not a dict"),
     (["0.0.0.0/0"], "IPv4 entries cover"),
     (["::/0"], "IPv6 entries cover"),
@@ -38,8 +38,8 @@ def test_acceptable(ranges):
     (["203.0.113.7"], "has no /prefix"),
     (["10.0.0.0/33"], "is not a network in CIDR notation"),
     (["grafana.example.com/32"], "is not a network in CIDR notation"),
-    ([32], "is a int, not a CIDR string"),
-    ([None], "is a NoneType, not a CIDR string"),
+    ([32], "is a number, not a CIDR string"),
+    ([None], "is a null, not a CIDR string"),
 ])
 def test_refused(ranges, fragment):
     message = cp.cidr_policy(ranges, "istio_gateway_source_ranges")
