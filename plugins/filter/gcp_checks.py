@@ -237,6 +237,12 @@ def gcp_plan_quota(plan, load_balancers=0):
     }
 
 
+def gcp_plans_that_fit(quotas, load_balancers=0):
+    """Return the names of the plans whose own settings fit ``quotas`` (gcloud's regions describe list)."""
+    return [name for name in PLANS
+            if not gcp_quota_shortfalls(gcp_quota_needs(gcp_plan_quota(name, load_balancers)), quotas)]
+
+
 def gcp_quota_arithmetic(plan):
     """Return the quota arithmetic of a gcp_quota_needs input as readable lines and totals.
 
@@ -392,4 +398,5 @@ class FilterModule:
             "gcp_plan_settings": gcp_plan_settings,
             "gcp_plan_quota": gcp_plan_quota,
             "gcp_quota_arithmetic": gcp_quota_arithmetic,
+            "gcp_plans_that_fit": gcp_plans_that_fit,
         }

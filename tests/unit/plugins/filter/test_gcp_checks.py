@@ -172,6 +172,7 @@ def test_filter_map():
         "gcp_name_problem", "gcp_zone_region", "gcp_label_problems",
         "gcp_machine_cpus", "gcp_quota_needs", "gcp_quota_shortfalls", "gcp_kubeconfig_exec_env",
         "gcp_kubeconfig_merge", "gcp_kubeconfig_remove", "gcp_plan_settings", "gcp_plan_quota", "gcp_quota_arithmetic",
+        "gcp_plans_that_fit",
     }
 
 
@@ -290,3 +291,12 @@ def test_quota_arithmetic_spells_out_the_sums():
     assert result["arithmetic"]["SSD_TOTAL_GB"] == "3 nodes x 50 GB (pd-balanced) + 1 VMs x 20 GB (pd-balanced) = 170"
     assert result["arithmetic"]["IN_USE_ADDRESSES"] == "3 load balancers for people + 1 Cloud NAT = 4"
     assert result["needs"]["STATIC_ADDRESSES"] == 0
+
+
+def test_plans_that_fit():
+    free_trial = [{"metric": m, "limit": float(v), "usage": 0.0} for m, v in gc.FREE_TRIAL_QUOTAS.items()]
+    assert gc.gcp_plans_that_fit(free_trial, 3) == ["free-trial"]
+    roomy = [{"metric": "CPUS", "limit": 24.0, "usage": 0.0}, {"metric": "IN_USE_ADDRESSES", "limit": 16.0, "usage": 0.0}]
+    assert gc.gcp_plans_that_fit(roomy, 3) == ["standard", "free-trial"]
+    used_up = [{"metric": "CPUS", "limit": 8.0, "usage": 4.0}]
+    assert gc.gcp_plans_that_fit(used_up, 0) == []
