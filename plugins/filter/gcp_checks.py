@@ -243,6 +243,43 @@ def gcp_plans_that_fit(quotas, load_balancers=0):
             if not gcp_quota_shortfalls(gcp_quota_needs(gcp_plan_quota(name, load_balancers)), quotas)]
 
 
+def gcp_plan_report(this_run, load_balancers=0, stage_roles=None):
+    """Return what the gcp render shows about plans: both plans' quota sums, this run's, and the stage order.
+
+    ``this_run`` is the quota input of this run (gke_cluster_quota_plan combined with
+    loadgen_vm_quota_plan, overrides included); ``stage_roles`` the stage roles in run order.
+    """
+    free_trial = [{"metric": metric, "limit": float(limit), "usage": 0.0} for metric, limit in FREE_TRIAL_QUOTAS.items()]
+    plans = {}
+    for name in PLANS:
+        quota = gcp_plan_quota(name, load_balancers)
+        result = gcp_quota_arithmetic(quota)
+        plans[name] = {
+            "arithmetic": result["arithmetic"],
+            "fits_free_trial": not gcp_quota_shortfalls(result["needs"], free_trial),
+        }
+    run = gcp_quota_arithmetic(this_run)
+    stages = []
+    for role in stage_roles or []:
+        if role == "gke_cluster":
+            stages.append("gke_cluster start: the cluster begins building in the background")
+        elif role == "loadgen_vm":
+            stages.append("loadgen_vm: addresses, firewall rules and VMs, while the cluster builds")
+            if "gke_cluster" in (stage_roles or []):
+                stages.append("gke_cluster finish: wait for the cluster, node pool, credentials")
+        else:
+            stages.append(role)
+    if "gke_cluster" in (stage_roles or []) and "loadgen_vm" not in (stage_roles or []):
+        stages.insert(stages.index("gke_cluster start: the cluster begins building in the background") + 1,
+                      "gke_cluster finish: wait for the cluster, node pool, credentials")
+    return {
+        "free_trial_quotas": dict(FREE_TRIAL_QUOTAS),
+        "plans": plans,
+        "this_run": {"arithmetic": run["arithmetic"], "fits_free_trial": not gcp_quota_shortfalls(run["needs"], free_trial)},
+        "stage_order": stages,
+    }
+
+
 def gcp_quota_arithmetic(plan):
     """Return the quota arithmetic of a gcp_quota_needs input as readable lines and totals.
 
@@ -399,4 +436,5 @@ class FilterModule:
             "gcp_plan_quota": gcp_plan_quota,
             "gcp_quota_arithmetic": gcp_quota_arithmetic,
             "gcp_plans_that_fit": gcp_plans_that_fit,
+            "gcp_plan_report": gcp_plan_report,
         }

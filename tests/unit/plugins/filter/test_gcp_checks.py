@@ -172,7 +172,7 @@ def test_filter_map():
         "gcp_name_problem", "gcp_zone_region", "gcp_label_problems",
         "gcp_machine_cpus", "gcp_quota_needs", "gcp_quota_shortfalls", "gcp_kubeconfig_exec_env",
         "gcp_kubeconfig_merge", "gcp_kubeconfig_remove", "gcp_plan_settings", "gcp_plan_quota", "gcp_quota_arithmetic",
-        "gcp_plans_that_fit",
+        "gcp_plans_that_fit", "gcp_plan_report",
     }
 
 
@@ -300,3 +300,14 @@ def test_plans_that_fit():
     assert gc.gcp_plans_that_fit(roomy, 3) == ["standard", "free-trial"]
     used_up = [{"metric": "CPUS", "limit": 8.0, "usage": 4.0}]
     assert gc.gcp_plans_that_fit(used_up, 0) == []
+
+
+def test_plan_report_shows_both_plans_and_the_order():
+    report = gc.gcp_plan_report(gc.gcp_plan_quota("standard", 0), 0,
+                                ["gke_cluster", "loadgen_vm", "boutique", "monitoring", "locust"])
+    assert report["plans"]["standard"]["arithmetic"]["CPUS"] == "4 nodes x 2 (e2-standard-2) + 3 VMs x 2 (e2-standard-2) = 14"
+    assert report["plans"]["standard"]["fits_free_trial"] is False
+    assert report["plans"]["free-trial"]["fits_free_trial"] is True
+    assert report["this_run"]["arithmetic"] == report["plans"]["standard"]["arithmetic"]
+    assert [stage.split(":")[0] for stage in report["stage_order"]] == [
+        "gke_cluster start", "loadgen_vm", "gke_cluster finish", "boutique", "monitoring", "locust"]
