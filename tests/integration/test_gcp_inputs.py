@@ -52,7 +52,8 @@ BAD_INPUTS = [
     ("ui-public-anyway", dict(GOOD, loadgen_ui_allowed_cidrs=["0.0.0.0/0"], loadgen_ui_allow_public=True),
      "loadgen_vm_ui_allowed_cidrs is refused: together the IPv4 entries cover"),
     ("ui-host-bits", dict(GOOD, loadgen_ui_allowed_cidrs=["203.0.113.7/24"]), "has host bits set"),
-    ("unknown-plan", dict(GOOD, gcp_plan="tiny"), "gcp_plan=tiny is not a plan: choose standard"),
+    # Refused by the argument spec of _common (every role depends on it), before any stage.
+    ("unknown-plan", dict(GOOD, gcp_plan="tiny"), "value of gcp_plan must be one of: standard, free-trial, got: tiny"),
     ("allowed-cidrs-string", dict(GOOD, ops_allowed_cidrs="203.0.113.7/32"),
      "ops_allowed_cidrs is refused: it must be a list of CIDRs, not a string"),
     ("allowed-cidrs-invalid-entry", dict(GOOD, ops_allowed_cidrs=["203.0.113.7/32", "my-laptop"]),
