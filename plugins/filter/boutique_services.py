@@ -250,7 +250,11 @@ def _deployment(service, entry, settings, labels):
     }
 
 
-def _service(name, service, port, settings, labels, service_type="ClusterIP", source_ranges=None):
+# GKE's annotation for an internal passthrough Network Load Balancer (no external address).
+INTERNAL_LB_ANNOTATION = {"networking.gke.io/load-balancer-type": "Internal"}
+
+
+def _service(name, service, port, settings, labels, service_type="ClusterIP", source_ranges=None, annotations=None):
     spec = {
         "type": service_type,
         "selector": {"app": service},
@@ -258,12 +262,10 @@ def _service(name, service, port, settings, labels, service_type="ClusterIP", so
     }
     if service_type == "LoadBalancer" and source_ranges:
         spec["loadBalancerSourceRanges"] = list(source_ranges)
-    return {
-        "apiVersion": "v1",
-        "kind": "Service",
-        "metadata": {"name": name, "namespace": settings["namespace"], "labels": _merge_labels({"app": service}, labels)},
-        "spec": spec,
-    }
+    metadata = {"name": name, "namespace": settings["namespace"], "labels": _merge_labels({"app": service}, labels)}
+    if annotations:
+        metadata["annotations"] = dict(annotations)
+    return {"apiVersion": "v1", "kind": "Service", "metadata": metadata, "spec": spec}
 
 
 REQUIRED_SETTINGS = ("namespace", "image_registry", "version", "pod_security_context", "container_security_context")
@@ -275,7 +277,8 @@ def boutique_objects(catalog, services, settings):
     ``settings`` keys: namespace, image_registry, version, pod_security_context,
     container_security_context, and optionally replicas and resources (per service overrides),
     cart_store, frontend_message, frontend_external (bool), frontend_external_type,
-    frontend_source_ranges.
+    frontend_source_ranges, frontend_internal (bool: an internal passthrough LoadBalancer
+    frontend-internal for the load generators), frontend_internal_source_ranges.
     """
     if not isinstance(catalog, dict):
         raise AnsibleFilterError("boutique_objects expects the catalog as a dict, got %s" % type(catalog).__name__)
@@ -312,6 +315,12 @@ def boutique_objects(catalog, services, settings):
                 "frontend-external", service, entry["service_port"], settings, labels,
                 service_type=settings.get("frontend_external_type", "LoadBalancer"),
                 source_ranges=settings.get("frontend_source_ranges"),
+            ))
+        if service == "frontend" and settings.get("frontend_internal", False):
+            objects.append(_service(
+                "frontend-internal", service, entry["service_port"], settings, labels,
+                service_type="LoadBalancer", source_ranges=settings.get("frontend_internal_source_ranges"),
+                annotations=INTERNAL_LB_ANNOTATION,
             ))
     return objects
 

@@ -8,7 +8,6 @@ rules (name formats, CIDR policy, quota needs) live here, where unit tests can r
 
 from __future__ import annotations
 
-import ipaddress
 import re
 
 from ansible.errors import AnsibleFilterError
@@ -37,9 +36,38 @@ _CUSTOM_RE = re.compile(r"^(?:[a-z0-9]+-)?custom-([0-9]+)-[0-9]+(?:-ext)?$")
 _SSD_DISKS = ("pd-ssd", "pd-balanced", "pd-extreme", "hyperdisk-balanced")
 _STANDARD_DISKS = ("pd-standard",)
 
-# Smallest IPv4 / IPv6 prefix that still counts as a deliberate, bounded source range:
-# anything wider (0.0.0.0/0, 0.0.0.0/1 ... /7) opens a port to a large part of the internet.
-_MIN_PREFIX = {4: 8, 6: 16}
+# The plans (gcp_plan): the settings each one gives the roles' defaults; -e overrides any of them.
+# standard is the seed's recommendation; free-trial fits a free trial's regional quotas (CPUS 8,
+# SSD_TOTAL_GB 250, IN_USE_ADDRESSES 4) and still runs the lab: private nodes and VMs reach the
+# internet through one Cloud NAT address, so only the load balancers people use take addresses.
+PLANS = {
+    "standard": {
+        "gke_cluster_node_count": 4,
+        "gke_cluster_machine_type": "e2-standard-2",
+        "gke_cluster_disk_size_gb": 50,
+        "gke_cluster_disk_type": "pd-balanced",
+        "gke_cluster_private_nodes": False,
+        "loadgen_vm_count": 3,
+        "loadgen_vm_machine_type": "e2-standard-2",
+        "loadgen_vm_disk_size_gb": 20,
+        "loadgen_vm_disk_type": "pd-balanced",
+        "loadgen_vm_external_ip": True,
+    },
+    "free-trial": {
+        "gke_cluster_node_count": 3,
+        "gke_cluster_machine_type": "e2-standard-2",
+        "gke_cluster_disk_size_gb": 50,
+        "gke_cluster_disk_type": "pd-balanced",
+        "gke_cluster_private_nodes": True,
+        "loadgen_vm_count": 1,
+        "loadgen_vm_machine_type": "e2-standard-2",
+        "loadgen_vm_disk_size_gb": 20,
+        "loadgen_vm_disk_type": "pd-balanced",
+        "loadgen_vm_external_ip": False,
+    },
+}
+# The quotas of a free trial's region, as the seed met them.
+FREE_TRIAL_QUOTAS = {"CPUS": 8, "SSD_TOTAL_GB": 250, "IN_USE_ADDRESSES": 4}
 
 # What to change when a quota is too small, per metric.
 _QUOTA_HINTS = {
@@ -49,7 +77,8 @@ _QUOTA_HINTS = {
                     "(-e gke_cluster_disk_type=pd-standard), or request more SSD_TOTAL_GB quota for the region",
     "DISKS_TOTAL_GB": "lower the disk sizes (gke_cluster_disk_size_gb, loadgen_vm_disk_size_gb), "
                       "use pd-balanced disks, or request more DISKS_TOTAL_GB quota for the region",
-    "IN_USE_ADDRESSES": "lower gke_cluster_node_count or loadgen_vm_count, or request more IN_USE_ADDRESSES quota for the region",
+    "IN_USE_ADDRESSES": "lower gke_cluster_node_count or loadgen_vm_count, expose fewer services (ops_allowed_cidrs), "
+                        "or request more IN_USE_ADDRESSES quota for the region",
     "STATIC_ADDRESSES": "set -e loadgen_vm_static_ip=false (ephemeral addresses), lower loadgen_vm_count, "
                         "or request more STATIC_ADDRESSES quota for the region",
 }
@@ -111,30 +140,6 @@ def gcp_label_problems(labels):
     return problems
 
 
-def gcp_cidr_problems(cidrs, allow_public=False):
-    """Return a list of problems with firewall source ranges (empty when acceptable).
-
-    A range wider than /8 (IPv4) or /16 (IPv6), such as 0.0.0.0/0, is refused unless
-    ``allow_public`` is true.
-    """
-    if cidrs is None:
-        return []
-    if isinstance(cidrs, str) or not isinstance(cidrs, (list, tuple)):
-        return ["source ranges must be a list of CIDRs, e.g. ['203.0.113.7/32'], got %r" % (cidrs,)]
-    problems = []
-    for cidr in cidrs:
-        try:
-            network = ipaddress.ip_network(str(cidr), strict=True)
-        except ValueError as exc:
-            problems.append("%r is not a network in CIDR notation (%s)" % (cidr, exc))
-            continue
-        if network.prefixlen < _MIN_PREFIX[network.version] and not allow_public:
-            problems.append(
-                "%s opens the port to a large part of the internet (wider than /%d)" % (network, _MIN_PREFIX[network.version])
-            )
-    return problems
-
-
 def gcp_machine_cpus(machine_type):
     """Return the vCPUs of a Compute Engine machine type (e2-standard-2 -> 2)."""
     if machine_type in _SHARED_CORE_CPUS:
@@ -170,8 +175,9 @@ def gcp_quota_needs(plan):
     """Return the regional quota a plan needs, per metric.
 
     ``plan`` is a dict with optional groups ``nodes`` and ``vms`` (each ``count``, ``machine_type``,
-    ``disk_size_gb``, ``disk_type``, and for vms ``static_ip``) and ``load_balancers`` (external
-    load-balancer addresses the cluster's Services use). Every node and VM has an external address.
+    ``disk_size_gb``, ``disk_type``, ``external_ip`` (default true: each takes an external address),
+    and for vms ``static_ip``), ``load_balancers`` (external load-balancer addresses the cluster's
+    Services use) and ``nat_addresses`` (Cloud NAT's external addresses).
     """
     if not isinstance(plan, dict):
         raise AnsibleFilterError("gcp_quota_needs expects a dict with nodes and vms, got %s" % type(plan).__name__)
@@ -183,11 +189,125 @@ def gcp_quota_needs(plan):
             continue
         needs["CPUS"] += count * gcp_machine_cpus(group.get("machine_type"))
         needs[_disk_metric(group.get("disk_type", "pd-balanced"))] += count * _int(group, "disk_size_gb", name)
-        needs["IN_USE_ADDRESSES"] += count
-        if name == "vms" and group.get("static_ip"):
-            needs["STATIC_ADDRESSES"] += count
-    needs["IN_USE_ADDRESSES"] += _int(plan, "load_balancers", "plan")
+        if _bool(group.get("external_ip", True)):
+            needs["IN_USE_ADDRESSES"] += count
+            if name == "vms" and _bool(group.get("static_ip")):
+                needs["STATIC_ADDRESSES"] += count
+    needs["IN_USE_ADDRESSES"] += _int(plan, "load_balancers", "plan") + _int(plan, "nat_addresses", "plan")
     return needs
+
+
+def _bool(value):
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "yes", "1", "on")
+    return bool(value)
+
+
+def gcp_plan_settings(plan):
+    """Return the settings of the plan named ``plan`` (standard or free-trial)."""
+    if plan not in PLANS:
+        raise AnsibleFilterError(
+            "gcp_plan=%s is not a plan: choose %s, e.g. -e gcp_plan=free-trial" % (plan, " or ".join(sorted(PLANS, reverse=True)))
+        )
+    return dict(PLANS[plan])
+
+
+def gcp_plan_quota(plan, load_balancers=0):
+    """Return the gcp_quota_needs input of plan ``plan`` with its own settings (no overrides)."""
+    settings = gcp_plan_settings(plan)
+    private = settings["gke_cluster_private_nodes"] or not settings["loadgen_vm_external_ip"]
+    return {
+        "nodes": {
+            "count": settings["gke_cluster_node_count"],
+            "machine_type": settings["gke_cluster_machine_type"],
+            "disk_size_gb": settings["gke_cluster_disk_size_gb"],
+            "disk_type": settings["gke_cluster_disk_type"],
+            "external_ip": not settings["gke_cluster_private_nodes"],
+        },
+        "vms": {
+            "count": settings["loadgen_vm_count"],
+            "machine_type": settings["loadgen_vm_machine_type"],
+            "disk_size_gb": settings["loadgen_vm_disk_size_gb"],
+            "disk_type": settings["loadgen_vm_disk_type"],
+            "external_ip": settings["loadgen_vm_external_ip"],
+            "static_ip": settings["loadgen_vm_external_ip"],
+        },
+        "load_balancers": load_balancers,
+        "nat_addresses": 1 if private else 0,
+    }
+
+
+def gcp_plans_that_fit(quotas, load_balancers=0):
+    """Return the names of the plans whose own settings fit ``quotas`` (gcloud's regions describe list)."""
+    return [name for name in PLANS
+            if not gcp_quota_shortfalls(gcp_quota_needs(gcp_plan_quota(name, load_balancers)), quotas)]
+
+
+def gcp_plan_report(this_run, load_balancers=0, stage_roles=None):
+    """Return what the gcp render shows about plans: both plans' quota sums, this run's, and the stage order.
+
+    ``this_run`` is the quota input of this run (gke_cluster_quota_plan combined with
+    loadgen_vm_quota_plan, overrides included); ``stage_roles`` the stage roles in run order.
+    """
+    free_trial = [{"metric": metric, "limit": float(limit), "usage": 0.0} for metric, limit in FREE_TRIAL_QUOTAS.items()]
+    plans = {}
+    for name in PLANS:
+        quota = gcp_plan_quota(name, load_balancers)
+        result = gcp_quota_arithmetic(quota)
+        plans[name] = {
+            "arithmetic": result["arithmetic"],
+            "fits_free_trial": not gcp_quota_shortfalls(result["needs"], free_trial),
+        }
+    run = gcp_quota_arithmetic(this_run)
+    stages = []
+    for role in stage_roles or []:
+        if role == "gke_cluster":
+            stages.append("gke_cluster start: the cluster begins building in the background")
+        elif role == "loadgen_vm":
+            stages.append("loadgen_vm: addresses, firewall rules and VMs, while the cluster builds")
+            if "gke_cluster" in (stage_roles or []):
+                stages.append("gke_cluster finish: wait for the cluster, node pool, credentials")
+        else:
+            stages.append(role)
+    if "gke_cluster" in (stage_roles or []) and "loadgen_vm" not in (stage_roles or []):
+        stages.insert(stages.index("gke_cluster start: the cluster begins building in the background") + 1,
+                      "gke_cluster finish: wait for the cluster, node pool, credentials")
+    return {
+        "free_trial_quotas": dict(FREE_TRIAL_QUOTAS),
+        "plans": plans,
+        "this_run": {"arithmetic": run["arithmetic"], "fits_free_trial": not gcp_quota_shortfalls(run["needs"], free_trial)},
+        "stage_order": stages,
+    }
+
+
+def gcp_quota_arithmetic(plan):
+    """Return the quota arithmetic of a gcp_quota_needs input as readable lines and totals.
+
+    E.g. {"CPUS": "3 nodes x 2 (e2-standard-2) + 1 VMs x 2 (e2-standard-2) = 8", ...}.
+    """
+    needs = gcp_quota_needs(plan)
+    lines = {}
+    terms = {"CPUS": [], "SSD_TOTAL_GB": [], "DISKS_TOTAL_GB": [], "IN_USE_ADDRESSES": [], "STATIC_ADDRESSES": []}
+    for name, label in (("nodes", "nodes"), ("vms", "VMs")):
+        group = plan.get(name) or {}
+        count = _int(group, "count", name)
+        if count == 0:
+            continue
+        machine = group.get("machine_type")
+        terms["CPUS"].append("%d %s x %d (%s)" % (count, label, gcp_machine_cpus(machine), machine))
+        disk = group.get("disk_type", "pd-balanced")
+        terms[_disk_metric(disk)].append("%d %s x %d GB (%s)" % (count, label, _int(group, "disk_size_gb", name), disk))
+        if _bool(group.get("external_ip", True)):
+            terms["IN_USE_ADDRESSES"].append("%d %s" % (count, label))
+            if name == "vms" and _bool(group.get("static_ip")):
+                terms["STATIC_ADDRESSES"].append("%d %s" % (count, label))
+    if _int(plan, "load_balancers", "plan"):
+        terms["IN_USE_ADDRESSES"].append("%d load balancers for people" % _int(plan, "load_balancers", "plan"))
+    if _int(plan, "nat_addresses", "plan"):
+        terms["IN_USE_ADDRESSES"].append("%d Cloud NAT" % _int(plan, "nat_addresses", "plan"))
+    for metric, need in needs.items():
+        lines[metric] = "%s = %d" % (" + ".join(terms[metric]) or "nothing", need)
+    return {"needs": needs, "arithmetic": lines}
 
 
 def gcp_quota_shortfalls(needs, quotas):
@@ -224,6 +344,55 @@ def gcp_quota_shortfalls(needs, quotas):
     return shortfalls
 
 
+def _named(items):
+    return [item for item in (items or []) if isinstance(item, dict) and "name" in item]
+
+
+def gcp_kubeconfig_merge(existing, new):
+    """Merge kubeconfig ``new`` into ``existing`` the way ``gcloud container clusters get-credentials`` does.
+
+    Clusters, contexts and users of ``new`` replace the entries of the same name in ``existing``;
+    every other entry is kept; current-context becomes ``new``'s. ``existing`` may be None or
+    empty (no file yet).
+    """
+    if existing in (None, ""):
+        existing = {}
+    if not isinstance(existing, dict) or not isinstance(new, dict):
+        raise AnsibleFilterError("gcp_kubeconfig_merge expects two kubeconfig dicts")
+    result = dict(existing)
+    result.setdefault("apiVersion", "v1")
+    result.setdefault("kind", "Config")
+    result.setdefault("preferences", {})
+    for section in ("clusters", "contexts", "users"):
+        added = _named(new.get(section))
+        names = {item["name"] for item in added}
+        result[section] = [item for item in _named(existing.get(section)) if item["name"] not in names] + added
+    if new.get("current-context"):
+        result["current-context"] = new["current-context"]
+    return result
+
+
+def gcp_kubeconfig_remove(existing, names):
+    """Remove the clusters, contexts and users named in ``names`` from kubeconfig ``existing``.
+
+    Returns the kubeconfig without them; current-context is cleared when it named one of them.
+    Returns an empty dict when nothing else is left (the caller then deletes the file).
+    """
+    if existing in (None, ""):
+        return {}
+    if not isinstance(existing, dict):
+        raise AnsibleFilterError("gcp_kubeconfig_remove expects a kubeconfig dict")
+    names = set(names or [])
+    result = dict(existing)
+    for section in ("clusters", "contexts", "users"):
+        result[section] = [item for item in _named(existing.get(section)) if item["name"] not in names]
+    if result.get("current-context") in names:
+        result["current-context"] = ""
+    if not any(result[section] for section in ("clusters", "contexts", "users")):
+        return {}
+    return result
+
+
 def gcp_kubeconfig_exec_env(kubeconfig, env):
     """Return ``kubeconfig`` (a dict) with ``env`` added to every user's exec plugin.
 
@@ -257,9 +426,15 @@ class FilterModule:
             "gcp_name_problem": gcp_name_problem,
             "gcp_zone_region": gcp_zone_region,
             "gcp_label_problems": gcp_label_problems,
-            "gcp_cidr_problems": gcp_cidr_problems,
             "gcp_machine_cpus": gcp_machine_cpus,
             "gcp_quota_needs": gcp_quota_needs,
             "gcp_quota_shortfalls": gcp_quota_shortfalls,
             "gcp_kubeconfig_exec_env": gcp_kubeconfig_exec_env,
+            "gcp_kubeconfig_merge": gcp_kubeconfig_merge,
+            "gcp_kubeconfig_remove": gcp_kubeconfig_remove,
+            "gcp_plan_settings": gcp_plan_settings,
+            "gcp_plan_quota": gcp_plan_quota,
+            "gcp_quota_arithmetic": gcp_quota_arithmetic,
+            "gcp_plans_that_fit": gcp_plans_that_fit,
+            "gcp_plan_report": gcp_plan_report,
         }

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import json
 
 from ansible.errors import AnsibleFilterError
@@ -50,26 +49,6 @@ def monitoring_chart_dashboards(dashboards):
     return {name: {"json": json.dumps(dashboards[name], indent=2, sort_keys=True)} for name in sorted(dashboards)}
 
 
-def monitoring_invalid_cidrs(ranges):
-    """Return the entries of ``ranges`` that are not CIDRs (address/prefix), or that open to everyone."""
-    if not isinstance(ranges, (list, tuple)):
-        return [ranges]
-    bad = []
-    for entry in ranges:
-        text = entry if isinstance(entry, str) else ""
-        try:
-            if "/" not in text:
-                raise ValueError(text)
-            network = ipaddress.ip_network(text, strict=False)
-        except ValueError:
-            bad.append(entry)
-            continue
-        # 0.0.0.0/0 or ::/0 is a source "range" that is the whole internet: the exposure the range prevents.
-        if network.prefixlen == 0:
-            bad.append(entry)
-    return bad
-
-
 class FilterModule:
     """boutique.ops monitoring filters."""
 
@@ -77,5 +56,4 @@ class FilterModule:
         return {
             "monitoring_dashboard": monitoring_dashboard,
             "monitoring_chart_dashboards": monitoring_chart_dashboards,
-            "monitoring_invalid_cidrs": monitoring_invalid_cidrs,
         }

@@ -46,8 +46,28 @@ BAD_INPUTS = [
     ("zone-in-other-region", dict(GOOD, gcp_zone="us-central1-a"), "it belongs to another region"),
     ("zero-vms", dict(GOOD, loadgen_vm_count=0), "loadgen_vm_count=0 is out of range: allowed are 1 to 20"),
     ("fifty-vms", dict(GOOD, loadgen_vm_count=50), "loadgen_vm_count=50 is out of range: allowed are 1 to 20"),
-    ("ui-open-to-world", dict(GOOD, loadgen_ui_allowed_cidrs=["0.0.0.0/0"]), "add -e loadgen_ui_allow_public=true"),
+    ("ui-open-to-world", dict(GOOD, loadgen_ui_allowed_cidrs=["0.0.0.0/0"]),
+     "loadgen_vm_ui_allowed_cidrs is refused: together the IPv4 entries cover"),
+    # The former escape hatch is gone: one policy for every exposed service.
+    ("ui-public-anyway", dict(GOOD, loadgen_ui_allowed_cidrs=["0.0.0.0/0"], loadgen_ui_allow_public=True),
+     "loadgen_vm_ui_allowed_cidrs is refused: together the IPv4 entries cover"),
     ("ui-host-bits", dict(GOOD, loadgen_ui_allowed_cidrs=["203.0.113.7/24"]), "has host bits set"),
+    # Refused by the argument spec of _common (every role depends on it), before any stage.
+    ("unknown-plan", dict(GOOD, gcp_plan="tiny"), "value of gcp_plan must be one of: standard, free-trial, got: tiny"),
+    ("allowed-cidrs-string", dict(GOOD, ops_allowed_cidrs="203.0.113.7/32"),
+     "ops_allowed_cidrs is refused: it must be a list of CIDRs, not a string"),
+    ("allowed-cidrs-invalid-entry", dict(GOOD, ops_allowed_cidrs=["203.0.113.7/32", "my-laptop"]),
+     "ops_allowed_cidrs is refused: 'my-laptop' has no /prefix"),
+    ("allowed-cidrs-two-halves", dict(GOOD, ops_allowed_cidrs=["0.0.0.0/1", "128.0.0.0/1"]),
+     "ops_allowed_cidrs is refused: together the IPv4 entries cover"),
+    ("shop-override-string", dict(GOOD, boutique_frontend_source_ranges="203.0.113.7/32"),
+     "boutique_frontend_source_ranges is refused: it must be a list of CIDRs, not a string"),
+    ("grafana-override-too-wide", dict(GOOD, monitoring_grafana_source_ranges=["12.0.0.0/7"]),
+     "monitoring_grafana_source_ranges is refused: together the IPv4 entries cover 33554432 public addresses"),
+    ("ssh-open-to-world", dict(GOOD, loadgen_vm_ssh_allowed_cidrs=["0.0.0.0/0"]),
+     "loadgen_vm_ssh_allowed_cidrs is refused: together the IPv4 entries cover"),
+    ("ssh-cidrs-without-addresses", dict(GOOD, gcp_plan="free-trial", loadgen_vm_ssh_allowed_cidrs=["203.0.113.7/32"]),
+     "but the VMs have no external address"),
     ("missing-key-file", dict(GOOD, gcp_auth_kind="serviceaccount", gcp_service_account_file="/nonexistent/key.json"),
      "gcp_service_account_file=/nonexistent/key.json does not exist"),
     ("unknown-auth-kind", dict(GOOD, gcp_auth_kind="machineaccount"), "gcp_auth_kind=machineaccount is not supported"),
@@ -84,24 +104,68 @@ def test_bad_input_rejected_in_apply_mode_before_any_change(tmp_path, extra, exp
     assert not kubeconfig.parent.exists()
 
 
-def test_public_ui_needs_and_honours_allow_public(tmp_path):
+def _firewall(render):
+    return {rule["name"]: rule for rule in yaml.safe_load((render / "loadgen_vm" / "firewall.yml").read_text())}
+
+
+@pytest.mark.parametrize("extra,ui_ranges", [
+    (dict(GOOD, ops_allowed_cidrs=["203.0.113.7/32"], loadgen_vm_count=5), ["203.0.113.7/32"]),
+    # The per-service override wins over ops_allowed_cidrs.
+    (dict(GOOD, ops_allowed_cidrs=["203.0.113.7/32"], loadgen_ui_allowed_cidrs=["198.51.100.0/24"], loadgen_vm_count=5),
+     ["198.51.100.0/24"]),
+], ids=["ops-allowed-cidrs", "ui-override-wins"])
+def test_allowed_cidrs_open_the_ui(tmp_path, extra, ui_ranges):
     render = tmp_path / "render"
-    extra = dict(GOOD, loadgen_ui_allowed_cidrs=["0.0.0.0/0"], loadgen_ui_allow_public=True, loadgen_vm_count=5)
     code, output = _run(os.path.join("playbooks", "loadgen_vm.yml"), extra, render_dir=render)
     assert code == 0, output[-3000:]
-    rules = {rule["name"]: rule for rule in yaml.safe_load((render / "loadgen_vm" / "firewall.yml").read_text())}
+    rules = _firewall(render)
     assert rules["boutique-loadgen-ui"]["state"] == "present"
-    assert rules["boutique-loadgen-ui"]["source_ranges"] == ["0.0.0.0/0"]
+    assert rules["boutique-loadgen-ui"]["source_ranges"] == ui_ranges
     assert len(yaml.safe_load((render / "loadgen_vm" / "instances.yml").read_text())) == 5
     # With the UI reachable, no tunnel is proposed.
-    assert "is open to 0.0.0.0/0" in output
+    assert "is open to %s" % ui_ranges[0] in output
 
 
-def test_default_ui_prints_the_ssh_tunnel(tmp_path):
-    code, output = _run(os.path.join("playbooks", "loadgen_vm.yml"), GOOD, render_dir=tmp_path / "render")
+def test_default_ssh_is_iap_only_and_the_tunnels_are_printed(tmp_path):
+    render = tmp_path / "render"
+    code, output = _run(os.path.join("playbooks", "loadgen_vm.yml"), GOOD, render_dir=render)
     assert code == 0, output[-3000:]
-    assert ("gcloud compute ssh boutique-loadgen-1 --project boutique-tests --zone europe-west10-a "
-            "-- -N -L 8089:localhost:8089") in output
+    assert ("gcloud compute start-iap-tunnel boutique-loadgen-1 8089 --local-host-port=localhost:8089 "
+            "--project boutique-tests --zone europe-west10-a") in output
+    assert "gcloud compute ssh boutique-loadgen-1 --tunnel-through-iap --project boutique-tests --zone europe-west10-a" in output
+    rules = _firewall(render)
+    allowing_ssh = [rule for rule in rules.values()
+                    if rule["state"] == "present" and any("22" in map(str, allow.get("ports", [])) for allow in rule.get("allowed", []))]
+    assert [(rule["name"], rule["source_ranges"]) for rule in allowing_ssh] == [("boutique-loadgen-iap", ["35.235.240.0/20"])]
+    deny = rules["boutique-loadgen-ssh-deny"]
+    assert deny["state"] == "present" and deny["denied"] == [{"ip_protocol": "tcp", "ports": ["22"]}]
+    # Above the default network's default-allow-ssh (65534), below the allow rules (1000).
+    assert rules["boutique-loadgen-iap"]["priority"] < deny["priority"] < 65534
+
+
+def test_ssh_cidrs_add_a_direct_rule(tmp_path):
+    render = tmp_path / "render"
+    code, output = _run(os.path.join("playbooks", "loadgen_vm.yml"), dict(GOOD, loadgen_vm_ssh_allowed_cidrs=["203.0.113.7/32"]),
+                        render_dir=render)
+    assert code == 0, output[-3000:]
+    rules = _firewall(render)
+    assert rules["boutique-loadgen-ssh"]["state"] == "present"
+    assert rules["boutique-loadgen-ssh"]["source_ranges"] == ["203.0.113.7/32"]
+    assert rules["boutique-loadgen-ssh-deny"]["state"] == "present"
+
+
+def test_free_trial_vm_has_no_external_address(tmp_path):
+    render = tmp_path / "render"
+    code, output = _run(os.path.join("playbooks", "loadgen_vm.yml"), dict(GOOD, gcp_plan="free-trial", ops_allowed_cidrs=["203.0.113.7/32"]),
+                        render_dir=render)
+    assert code == 0, output[-3000:]
+    instances = yaml.safe_load((render / "loadgen_vm" / "instances.yml").read_text())
+    assert [vm["name"] for vm in instances] == ["boutique-loadgen-1"]
+    assert instances[0]["network_interfaces"][0]["access_configs"] == []
+    assert yaml.safe_load((render / "loadgen_vm" / "addresses.yml").read_text()) == []
+    # No address, so the UI is reached through IAP even with ops_allowed_cidrs.
+    assert _firewall(render)["boutique-loadgen-ui"]["state"] == "absent"
+    assert "no external address: out through Cloud NAT" in " ".join(output.split())
 
 
 def test_autopilot_render(tmp_path):
@@ -182,17 +246,53 @@ def test_preflight_passes_with_room(tmp_path):
     code, output = _preflight(tmp_path)
     assert code == 0, output[-3000:]
     # 4 nodes + 3 VMs x 2 vCPUs; 4 x 50 + 3 x 20 GB; 4 + 3 + 2 load-balancer addresses.
-    assert "it takes CPUS 14, SSD_TOTAL_GB 260, IN_USE_ADDRESSES 9, STATIC_ADDRESSES 3." in output
+    # 4 nodes + 3 VMs, no load balancer for people without ops_allowed_cidrs.
+    assert "gcp_plan=standard fits the quota of europe-west10; it takes CPUS 14, SSD_TOTAL_GB 260, IN_USE_ADDRESSES 7, STATIC_ADDRESSES 3." in output
+
+
+def test_preflight_counts_a_load_balancer_per_exposed_service(tmp_path):
+    code, output = _preflight(tmp_path, extra={"ops_allowed_cidrs": ["203.0.113.7/32"]})
+    assert code == 0, output[-3000:]
+    assert "IN_USE_ADDRESSES 10," in output
 
 
 def test_preflight_free_trial_quota_says_what_to_change(tmp_path):
-    code, output = _preflight(tmp_path, region=FREE_TRIAL_REGION)
+    code, output = _preflight(tmp_path, region=FREE_TRIAL_REGION, extra={"ops_allowed_cidrs": ["203.0.113.7/32"]})
     assert code == 2, output[-3000:]
     assert "quota CPUS: the plan needs 14, 8 of 8 are free in europe-west10" in output
     assert "quota SSD_TOTAL_GB: the plan needs 260, 250 of 250 are free" in output
     assert "-e gke_cluster_disk_type=pd-standard" in output
-    assert "quota IN_USE_ADDRESSES: the plan needs 9, 4 of 4 are free" in output
+    assert "quota IN_USE_ADDRESSES: the plan needs 10, 4 of 4 are free" in output
     assert "STATIC_ADDRESSES" not in output.split("found what to change")[1].split("PLAY RECAP")[0]
+    # The message names the plan that fits.
+    assert "gcp_plan=standard does not fit this region's quota; gcp_plan=free-trial does: -e gcp_plan=free-trial" in output
+
+
+def test_preflight_free_trial_plan_fits_the_free_trial(tmp_path):
+    # Every service people use exposed (3 load balancers): still within the free trial's 4 addresses.
+    code, output = _preflight(tmp_path, region=FREE_TRIAL_REGION, extra={"gcp_plan": "free-trial", "ops_allowed_cidrs": ["203.0.113.7/32"]})
+    assert code == 0, output[-3000:]
+    assert ("gcp_plan=free-trial fits the quota of europe-west10; it takes CPUS 8, SSD_TOTAL_GB 170, IN_USE_ADDRESSES 4."
+            in output)
+
+
+def test_preflight_no_plan_fits_says_so(tmp_path):
+    used = {"name": "europe-west10", "quotas": [{"metric": "CPUS", "limit": 8.0, "usage": 6.0}]}
+    code, output = _preflight(tmp_path, region=used, extra={"gcp_plan": "free-trial"})
+    assert code == 2, output[-3000:]
+    assert "quota CPUS: the plan needs 8, 2 of 8 are free" in output
+    assert "no plan fits this region's free quota as it is (gcp_plan=free-trial chosen, standard and free-trial checked)" in output
+
+
+def test_teardown_preflight_needs_no_key_inventory_or_quota(tmp_path):
+    # The key file is absent and the inventory lists another project: creating would stop, deleting must not.
+    code, output = _preflight(tmp_path, region=FREE_TRIAL_REGION, extra={
+        "preflight_gcp_purpose": "teardown", "gcp_project": "another-project",
+        "loadgen_vm_ssh_public_key_file": str(tmp_path / "absent.pub")})
+    assert code == 0, output[-3000:]
+    assert "is not a readable file" not in output
+    assert "does not list gcp_project" not in output
+    assert "fits the quota" not in output
 
 
 def test_preflight_smaller_plan_fits_the_free_trial(tmp_path):
@@ -307,3 +407,95 @@ def test_credentials_into_project_local_kubeconfig(tmp_path, auth):
         assert plugin["env"] == [{"name": "CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE", "value": str(key)}]
     else:
         assert "env" not in plugin
+
+
+# A kind cluster's entries, as `kind create cluster` leaves them in ~/.kube/config.
+KIND_KUBECONFIG = """apiVersion: v1
+kind: Config
+preferences: {}
+clusters:
+- cluster:
+    certificate-authority-data: S0lORC1DQQ==
+    server: https://127.0.0.1:40123
+  name: kind-kind
+contexts:
+- context:
+    cluster: kind-kind
+    user: kind-kind
+  name: kind-kind
+current-context: kind-kind
+users:
+- name: kind-kind
+  user:
+    client-certificate-data: Q0VSVA==
+    client-key-data: S0VZ
+"""
+REMOVE_PLAY = """
+- name: Teardown's kubeconfig step only
+  hosts: control
+  gather_facts: false
+  tasks:
+    - name: Plan
+      ansible.builtin.include_role:
+        name: boutique.ops.gke_cluster
+        tasks_from: build.yml
+    - name: Remove the cluster's entries
+      ansible.builtin.include_role:
+        name: boutique.ops.gke_cluster
+        tasks_from: kubeconfig_remove.yml
+"""
+GKE_ENTRY = "gke_boutique-tests_europe-west10-a_boutique"
+
+
+def _kube_play(tmp_path, play, kubeconfig):
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir(exist_ok=True)
+    (fake_bin / "gcloud").write_text(FAKE_GET_CREDENTIALS)
+    (fake_bin / "gcloud").chmod(0o755)
+    playbook = tmp_path / ("play-%d.yml" % abs(hash(play)))
+    playbook.write_text(play)
+    variables = dict(GOOD, ops_kubeconfig=str(kubeconfig), ops_render_dir="")
+    env = dict(os.environ, ANSIBLE_NOCOLOR="1", FAKE_LOG=str(tmp_path / "calls.log"),
+               PATH=os.pathsep.join([str(fake_bin), VENV_BIN, os.environ.get("PATH", "")]))
+    args = [os.path.join(VENV_BIN, "ansible-playbook"), "-i", INVENTORY, str(playbook), "-e", json.dumps(variables)]
+    result = subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stdout[-3000:]
+    return [line for line in result.stdout.splitlines() if line.startswith("localhost")][-1]
+
+
+def test_credentials_merge_into_a_users_kubeconfig_and_teardown_removes_only_them(tmp_path):
+    kube = tmp_path / "home" / ".kube"
+    kube.mkdir(parents=True, mode=0o755)
+    kubeconfig = kube / "config"
+    kubeconfig.write_text(KIND_KUBECONFIG)
+    kubeconfig.chmod(0o600)
+    first = _kube_play(tmp_path, CREDENTIALS_PLAY, kubeconfig)
+    second = _kube_play(tmp_path, CREDENTIALS_PLAY, kubeconfig)
+    # Only the merge changed something; the user's folder kept its mode; a second run changes nothing.
+    assert "changed=1" in first and "changed=0" in second, (first, second)
+    assert oct(kube.stat().st_mode & 0o777) == "0o755"
+    merged = yaml.safe_load(kubeconfig.read_text())
+    assert [c["name"] for c in merged["contexts"]] == ["kind-kind", GKE_ENTRY]
+    assert [u["name"] for u in merged["users"]] == ["kind-kind", GKE_ENTRY]
+    assert merged["current-context"] == GKE_ENTRY
+    assert merged["users"][0] == yaml.safe_load(KIND_KUBECONFIG)["users"][0]
+    # The original was backed up before the first write, byte for byte.
+    backups = [path for path in kube.iterdir() if path.name.startswith("config.") and path.name.endswith("~")]
+    assert len(backups) == 1 and backups[0].read_text() == KIND_KUBECONFIG
+
+    removed = _kube_play(tmp_path, REMOVE_PLAY, kubeconfig)
+    assert "changed=1" in removed, removed
+    left = yaml.safe_load(kubeconfig.read_text())
+    assert [c["name"] for c in left["contexts"]] == ["kind-kind"]
+    assert left["clusters"] == yaml.safe_load(KIND_KUBECONFIG)["clusters"]
+    assert left["current-context"] == ""
+    # Again: nothing of the cluster is left, nothing changes.
+    assert "changed=0" in _kube_play(tmp_path, REMOVE_PLAY, kubeconfig)
+
+
+def test_teardown_deletes_a_project_kubeconfig_that_holds_only_the_cluster(tmp_path):
+    kubeconfig = tmp_path / ".kube" / "boutique.config"
+    _kube_play(tmp_path, CREDENTIALS_PLAY, kubeconfig)
+    assert kubeconfig.exists()
+    assert "changed=1" in _kube_play(tmp_path, REMOVE_PLAY, kubeconfig)
+    assert not kubeconfig.exists()

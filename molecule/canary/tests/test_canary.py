@@ -160,7 +160,7 @@ def test_frontend_v2_is_the_shops_frontend_with_the_banner():
 def test_render_removes_frontend_external_and_keeps_v1():
     with open(os.path.join(RENDER, "istio", "removed.yml"), encoding="utf-8") as handle:
         removed = yaml.safe_load(handle)
-    assert [(o["kind"], o["metadata"]["name"]) for o in removed] == [("Service", "frontend-external")]
+    assert [(o["kind"], o["metadata"]["name"]) for o in removed] == [("Service", "frontend-external"), ("Service", "frontend-internal")]
     with open(os.path.join(RENDER, "canary", "removed.yml"), encoding="utf-8") as handle:
         assert yaml.safe_load(handle) == []
 

@@ -70,9 +70,18 @@ def test_ui_firewall_source_ranges_empty_by_default(firewall):
 
 
 def test_no_rule_is_open_to_the_internet(firewall):
+    # Present allow rules: between the VMs by tag, or from Google's IAP range only.
     for rule in firewall.values():
-        if rule["state"] == "present":
-            assert rule.get("source_ranges", []) == [] and rule["source_tags"], rule["name"]
+        if rule["state"] == "present" and "allowed" in rule:
+            assert rule.get("source_ranges", []) in ([], ["35.235.240.0/20"]), rule["name"]
+            assert rule.get("source_ranges") or rule["source_tags"], rule["name"]
+
+
+def test_ssh_only_through_iap(firewall):
+    assert firewall["boutique-loadgen-iap"]["source_ranges"] == ["35.235.240.0/20"]
+    assert firewall["boutique-loadgen-ssh"]["state"] == "absent"
+    deny = firewall["boutique-loadgen-ssh-deny"]
+    assert deny["state"] == "present" and deny["source_ranges"] == ["0.0.0.0/0"] and "allowed" not in deny
 
 
 def test_master_port_only_between_loadgen_vms(firewall):
@@ -112,7 +121,9 @@ def test_teardown_plan():
     assert cluster["cluster"] == {"name": "boutique", "location": "europe-west10-a"}
     loadgen = _load("loadgen_vm", "teardown.yml")
     assert loadgen["instances"]["labels"] == {"role": "loadgen"}
-    assert sorted(loadgen["firewall"]) == ["boutique-loadgen-master", "boutique-loadgen-ssh", "boutique-loadgen-ui"]
+    assert sorted(loadgen["firewall"]) == [
+        "boutique-loadgen-iap", "boutique-loadgen-master", "boutique-loadgen-ssh", "boutique-loadgen-ssh-deny", "boutique-loadgen-ui"]
+    assert cluster["kubeconfig"]["entries"] == "gke_boutique-molecule_europe-west10-a_boutique"
 
 
 def test_rendered_files_are_0644(host):

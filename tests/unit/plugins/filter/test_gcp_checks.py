@@ -86,36 +86,6 @@ def test_labels_problems_each_reported():
     assert "at most 64" in gc.gcp_label_problems({"k%d" % i: "v" for i in range(65)})[0]
 
 
-def test_cidrs_default_none_is_fine():
-    assert gc.gcp_cidr_problems([]) == []
-    assert gc.gcp_cidr_problems(None) == []
-
-
-def test_cidrs_bounded_ranges_pass():
-    assert gc.gcp_cidr_problems(["203.0.113.7/32", "10.0.0.0/8", "2001:db8::/32"]) == []
-
-
-@pytest.mark.parametrize("cidr", ["0.0.0.0/0", "0.0.0.0/1", "64.0.0.0/7", "::/0", "2000::/3"])
-def test_cidrs_world_open_needs_allow_public(cidr):
-    problems = gc.gcp_cidr_problems([cidr])
-    assert len(problems) == 1 and "large part of the internet" in problems[0]
-    assert gc.gcp_cidr_problems([cidr], allow_public=True) == []
-
-
-@pytest.mark.parametrize("cidr,fragment", [
-    ("203.0.113.7/24", "host bits"),
-    ("300.1.1.1/32", "does not appear"),
-    ("not-a-cidr", "does not appear"),
-])
-def test_cidrs_malformed(cidr, fragment):
-    problems = gc.gcp_cidr_problems([cidr], allow_public=True)
-    assert len(problems) == 1 and fragment in problems[0]
-
-
-def test_cidrs_string_instead_of_list():
-    assert "must be a list" in gc.gcp_cidr_problems("0.0.0.0/0")[0]
-
-
 @pytest.mark.parametrize("machine_type,cpus", [
     ("e2-standard-2", 2), ("e2-standard-4", 4), ("n2-highmem-8", 8), ("e2-highcpu-16", 16),
     ("c3-standard-4-lssd", 4), ("e2-medium", 2), ("f1-micro", 1), ("n2-custom-6-16384", 6),
@@ -199,8 +169,10 @@ def test_shortfalls_skip_unlisted_and_zero_needs():
 
 def test_filter_map():
     assert set(gc.FilterModule().filters()) == {
-        "gcp_name_problem", "gcp_zone_region", "gcp_label_problems", "gcp_cidr_problems",
+        "gcp_name_problem", "gcp_zone_region", "gcp_label_problems",
         "gcp_machine_cpus", "gcp_quota_needs", "gcp_quota_shortfalls", "gcp_kubeconfig_exec_env",
+        "gcp_kubeconfig_merge", "gcp_kubeconfig_remove", "gcp_plan_settings", "gcp_plan_quota", "gcp_quota_arithmetic",
+        "gcp_plans_that_fit", "gcp_plan_report",
     }
 
 
@@ -241,3 +213,101 @@ def test_kubeconfig_exec_env_exec_without_env_list():
 def test_kubeconfig_exec_env_bad_input(config, env):
     with pytest.raises(AnsibleFilterError):
         gc.gcp_kubeconfig_exec_env(config, env)
+
+
+# What gcloud get-credentials writes for one cluster.
+GKE_CREDENTIALS = {
+    "apiVersion": "v1", "kind": "Config", "preferences": {},
+    "clusters": [{"name": "gke_p_z_boutique", "cluster": {"server": "https://203.0.113.10", "certificate-authority-data": "Q0E="}}],
+    "contexts": [{"name": "gke_p_z_boutique", "context": {"cluster": "gke_p_z_boutique", "user": "gke_p_z_boutique"}}],
+    "users": [{"name": "gke_p_z_boutique", "user": {"exec": {"command": "gke-gcloud-auth-plugin"}}}],
+    "current-context": "gke_p_z_boutique",
+}
+
+# A kind cluster's entries, as `kind create cluster` writes them into ~/.kube/config.
+KIND_KUBECONFIG = {
+    "apiVersion": "v1", "kind": "Config", "preferences": {},
+    "clusters": [{"name": "kind-kind", "cluster": {"server": "https://127.0.0.1:40123", "certificate-authority-data": "S0lORA=="}}],
+    "contexts": [{"name": "kind-kind", "context": {"cluster": "kind-kind", "user": "kind-kind"}}],
+    "users": [{"name": "kind-kind", "user": {"client-certificate-data": "Qw==", "client-key-data": "Sw=="}}],
+    "current-context": "kind-kind",
+}
+
+
+def test_kubeconfig_merge_keeps_other_contexts():
+    merged = gc.gcp_kubeconfig_merge(KIND_KUBECONFIG, GKE_CREDENTIALS)
+    assert [c["name"] for c in merged["contexts"]] == ["kind-kind", GKE_CREDENTIALS["contexts"][0]["name"]]
+    assert [u["name"] for u in merged["users"]] == ["kind-kind", GKE_CREDENTIALS["users"][0]["name"]]
+    assert merged["clusters"][0] == KIND_KUBECONFIG["clusters"][0]
+    assert merged["current-context"] == GKE_CREDENTIALS["current-context"]
+    # Merging again replaces the cluster's entries instead of adding copies.
+    assert gc.gcp_kubeconfig_merge(merged, GKE_CREDENTIALS) == merged
+
+
+def test_kubeconfig_merge_into_nothing():
+    merged = gc.gcp_kubeconfig_merge(None, GKE_CREDENTIALS)
+    assert merged["contexts"] == GKE_CREDENTIALS["contexts"]
+    assert merged["kind"] == "Config"
+
+
+def test_kubeconfig_remove_only_the_named_entries():
+    merged = gc.gcp_kubeconfig_merge(KIND_KUBECONFIG, GKE_CREDENTIALS)
+    left = gc.gcp_kubeconfig_remove(merged, [GKE_CREDENTIALS["contexts"][0]["name"]])
+    assert left["contexts"] == KIND_KUBECONFIG["contexts"]
+    assert left["users"] == KIND_KUBECONFIG["users"]
+    assert left["current-context"] == ""
+    assert gc.gcp_kubeconfig_remove(GKE_CREDENTIALS, [GKE_CREDENTIALS["contexts"][0]["name"]]) == {}
+
+
+def test_plans_known_and_unknown():
+    assert gc.gcp_plan_settings("standard")["gke_cluster_node_count"] == 4
+    with pytest.raises(AnsibleFilterError, match="gcp_plan=tiny is not a plan: choose standard or free-trial"):
+        gc.gcp_plan_settings("tiny")
+
+
+def test_standard_plan_is_the_seed_plan():
+    assert gc.gcp_quota_needs(gc.gcp_plan_quota("standard", 2)) == gc.gcp_quota_needs(SEED_PLAN)
+
+
+@pytest.mark.parametrize("load_balancers", [0, 1, 2, 3])
+def test_free_trial_fits_the_free_trial_quotas(load_balancers):
+    needs = gc.gcp_quota_needs(gc.gcp_plan_quota("free-trial", load_balancers))
+    assert needs["CPUS"] == 8
+    assert needs["SSD_TOTAL_GB"] == 3 * 50 + 20
+    # Private nodes and VM: one Cloud NAT address plus the load balancers people use.
+    assert needs["IN_USE_ADDRESSES"] == 1 + load_balancers
+    quotas = [{"metric": m, "limit": float(v), "usage": 0.0} for m, v in gc.FREE_TRIAL_QUOTAS.items()]
+    assert gc.gcp_quota_shortfalls(needs, quotas) == []
+
+
+def test_free_trial_has_room_for_two_workers():
+    settings = gc.gcp_plan_settings("free-trial")
+    assert settings["loadgen_vm_count"] * gc.gcp_machine_cpus(settings["loadgen_vm_machine_type"]) >= 2
+
+
+def test_quota_arithmetic_spells_out_the_sums():
+    result = gc.gcp_quota_arithmetic(gc.gcp_plan_quota("free-trial", 3))
+    assert result["arithmetic"]["CPUS"] == "3 nodes x 2 (e2-standard-2) + 1 VMs x 2 (e2-standard-2) = 8"
+    assert result["arithmetic"]["SSD_TOTAL_GB"] == "3 nodes x 50 GB (pd-balanced) + 1 VMs x 20 GB (pd-balanced) = 170"
+    assert result["arithmetic"]["IN_USE_ADDRESSES"] == "3 load balancers for people + 1 Cloud NAT = 4"
+    assert result["needs"]["STATIC_ADDRESSES"] == 0
+
+
+def test_plans_that_fit():
+    free_trial = [{"metric": m, "limit": float(v), "usage": 0.0} for m, v in gc.FREE_TRIAL_QUOTAS.items()]
+    assert gc.gcp_plans_that_fit(free_trial, 3) == ["free-trial"]
+    roomy = [{"metric": "CPUS", "limit": 24.0, "usage": 0.0}, {"metric": "IN_USE_ADDRESSES", "limit": 16.0, "usage": 0.0}]
+    assert gc.gcp_plans_that_fit(roomy, 3) == ["standard", "free-trial"]
+    used_up = [{"metric": "CPUS", "limit": 8.0, "usage": 4.0}]
+    assert gc.gcp_plans_that_fit(used_up, 0) == []
+
+
+def test_plan_report_shows_both_plans_and_the_order():
+    report = gc.gcp_plan_report(gc.gcp_plan_quota("standard", 0), 0,
+                                ["gke_cluster", "loadgen_vm", "boutique", "monitoring", "locust"])
+    assert report["plans"]["standard"]["arithmetic"]["CPUS"] == "4 nodes x 2 (e2-standard-2) + 3 VMs x 2 (e2-standard-2) = 14"
+    assert report["plans"]["standard"]["fits_free_trial"] is False
+    assert report["plans"]["free-trial"]["fits_free_trial"] is True
+    assert report["this_run"]["arithmetic"] == report["plans"]["standard"]["arithmetic"]
+    assert [stage.split(":")[0] for stage in report["stage_order"]] == [
+        "gke_cluster start", "loadgen_vm", "gke_cluster finish", "boutique", "monitoring", "locust"]
