@@ -42,12 +42,12 @@ def test_writes_summary_report_and_plots(run_dir, capsys):
     counts = json.loads((run_dir / "standin_stats.json").read_text())["counts"]
     assert summary["requests"] == counts["journey"] and summary["failures"] == counts["failed"]
     assert 10 < summary["breaking_point_users"] <= 14
-    assert summary["workers"] == {"expected": 2, "connected": 2, "lost": [], "lost_count": 0}
+    assert summary["workers"] == {"expected": 2, "connected": 2, "lost": [], "lost_count": 0, "lost_after_s": {}}
     html = (run_dir / "report.html").read_text()
     for name in ("users_rps.png", "latency.png", "failure_ratio.png", "endpoints.png"):
         assert (run_dir / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert 'src="%s"' % name in html
-    assert "breaking_point_users" in html
+    assert "<th>Breaking point</th>" not in html and "<td>Breaking point</td>" in html
 
 
 def test_second_run_changes_nothing(run_dir, capsys):
