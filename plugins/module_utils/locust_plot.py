@@ -182,7 +182,7 @@ def plot_all(summary, series, dest, window_s):
     names = []
     seconds = [t - series["t"][0] for t in series["t"]] if series["t"] else []
     x_values, x_label, divisor = _time_axis(seconds)
-    averaged = " (%d s averages)" % series["rows_per_point"] if series.get("rows_per_point", 1) > 1 else ""
+    averaged = ", one point per %d s" % series["rows_per_point"] if series.get("rows_per_point", 1) > 1 else ""
 
     figure, axes = _figure()
     axis = axes[0][0]
@@ -347,7 +347,8 @@ def render_html(summary, plots="auto"):
              "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}td.n{text-align:right}img{max-width:100%}"
              ".note{background:#fff6d5;padding:.5em 1em;border-left:4px solid #e0b000}</style></head><body>",
              "<h1>Load test: %s%s</h1>" % (esc(summary["profile"]), " (partial)" if summary.get("partial") else "")]
-    parts.append(_table(headline_rows(summary)))
+    parts.append("<table>%s</table>" % "".join("<tr><th>%s</th><td>%s</td></tr>" % (esc(label), esc(value))
+                                               for label, value in headline_rows(summary)))
     if summary.get("notes"):
         parts.append("<ul>%s</ul>" % "".join("<li>%s</li>" % esc(note) for note in summary["notes"]))
     versions = summary.get("versions")

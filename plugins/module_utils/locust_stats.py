@@ -90,8 +90,11 @@ def _number(value, path, line, column, default=None, integer=False):
 
 
 def _timestamp(value, path, line):
-    number = _number(value, path, line, "Timestamp")
-    if number is None or not _T_MIN <= number <= _T_MAX:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = None
+    if number is None or not _T_MIN <= number <= _T_MAX:  # also refuses inf and nan
         raise LocustCsvError("%s line %d: Timestamp %r is not a time (epoch seconds between 2000 and 2100)"
                              % (path, line, (value or "")[:40]))
     return int(number)
@@ -594,8 +597,9 @@ def spike_phases(columns):
     for name, start, end in bounds:
         if end <= start:
             continue
-        before_req = columns["requests"][start - 1] if start else columns["start"][1]
-        before_fail = columns["failures"][start - 1] if start else columns["start"][2]
+        # Everything up to the spike counts as before it, including the first row's requests.
+        before_req = columns["requests"][start - 1] if start else 0
+        before_fail = columns["failures"][start - 1] if start else 0
         requests = columns["requests"][end - 1] - before_req
         failures = columns["failures"][end - 1] - before_fail
         t_start = columns["t"][start]
@@ -817,11 +821,13 @@ def _last_aggregated(path, columns):
 
 
 def short_duration(seconds):
-    """125 -> '2m05s', 600 -> '10m', 3725 -> '1h02m05s', 45 -> '45s'."""
+    """125 -> '2m05s', 600 -> '10m', 3725 -> '1h02m05s', 7200 -> '2h', 45 -> '45s'."""
     seconds = int(round(seconds))
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     if hours:
+        if not minutes and not secs:
+            return "%dh" % hours
         return "%dh%02dm%s" % (hours, minutes, "%02ds" % secs if secs else "")
     if minutes:
         return "%dm%s" % (minutes, "%02ds" % secs if secs else "")

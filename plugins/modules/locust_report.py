@@ -225,17 +225,13 @@ def _progress(module):
         with open(params["heartbeat"], "a"):
             os.utime(params["heartbeat"], None)
     time.sleep(max(0.0, params["wait_s"]))
-    warnings = []
     try:
         last = read_progress(params["csv_prefix"], params["planned_s"])
     except LocustCsvError as exc:
         # A poll never fails the run: the summary at the end reports the file.
-        warnings.append(str(exc))
+        module.warn(str(exc))
         last = {}
-    result = dict(changed=False, progress=last, progress_line=progress_line(last, params["planned_s"], params["finished"]))
-    if warnings:
-        result["warnings"] = warnings
-    module.exit_json(**result)
+    module.exit_json(changed=False, progress=last, progress_line=progress_line(last, params["planned_s"], params["finished"]))
 
 
 def run_module():
