@@ -225,19 +225,21 @@ def read_stats_json(path):
         raise LocustCsvError("%s is not valid JSON (%s): locust may have been killed while writing it" % (path, exc))
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
         raise LocustCsvError("%s is not locust's --json-file output: a list of statistics entries is expected" % path)
-    merged = {"requests": 0, "failures": 0, "total_ms": 0.0, "min_ms": None, "max_ms": None, "times": {}}
+    merged = {"requests": 0, "failures": 0, "none": 0, "total_ms": 0.0, "min_ms": None, "max_ms": None, "times": {}}
     endpoints = []
     for item in data:
         try:
             times = dict((float(key), int(value)) for key, value in (item.get("response_times") or {}).items())
             entry = {"method": item.get("method") or "", "name": item["name"], "requests": int(item["num_requests"]),
-                     "failures": int(item["num_failures"]), "total_ms": float(item.get("total_response_time") or 0),
+                     "failures": int(item["num_failures"]), "none": int(item.get("num_none_requests") or 0),
+                     "total_ms": float(item.get("total_response_time") or 0),
                      "min_ms": item.get("min_response_time"), "max_ms": item.get("max_response_time"), "times": times}
         except (KeyError, TypeError, ValueError) as exc:
             raise LocustCsvError("%s: an entry lacks or mangles %s: not locust's --json-file output" % (path, exc))
         endpoints.append(_json_entry(entry))
         merged["requests"] += entry["requests"]
         merged["failures"] += entry["failures"]
+        merged["none"] += entry["none"]
         merged["total_ms"] += entry["total_ms"]
         for key in ("min_ms", "max_ms"):
             if entry[key] is not None:
@@ -250,16 +252,17 @@ def read_stats_json(path):
 
 
 def _json_entry(entry):
+    # As locust's StatsEntry: percentiles over num_requests, the mean over the requests that had a time.
     count = entry["requests"]
     times = entry["times"]
-    timed = sum(times.values())
+    timed = count - entry["none"]
 
     def pct(percent):
-        return float(_percentile(times, timed, percent)) if timed else None
+        return float(_percentile(times, count, percent)) if count else None
 
     return {
         "method": entry["method"], "name": entry["name"], "requests": count, "failures": entry["failures"],
-        "avg_ms": entry["total_ms"] / timed if timed else None, "min_ms": entry["min_ms"], "max_ms": entry["max_ms"],
+        "avg_ms": entry["total_ms"] / timed if timed > 0 else None, "min_ms": entry["min_ms"], "max_ms": entry["max_ms"],
         "p50_ms": pct(0.5), "p95_ms": pct(0.95), "p99_ms": pct(0.99), "rps": 0.0,
         "failure_ratio": ratio(entry["failures"], count),
     }
