@@ -13,8 +13,10 @@ redirects, and pages of 2 kB and 30 kB, each with and without the 302s), it meas
   2. the same journey written as a plain HttpUser (python-requests), as most locustfiles are,
   3. wrk, as the ceiling of what one core can send.
 Each locust run is one process (one core); wrk runs one thread. The figures are req/s per core:
-locust's own count divided by the CPU seconds its process used (user + system), so a busy
-machine shared with other work does not make the client look slower than it is.
+locust's own count divided by the CPU seconds its process used (user + system) in its steady
+state (start-up and shutdown left out, see run_locust), so a busy machine shared with other work
+does not make the client look slower than it is. wrk's figure is wall-clock req/s, so on a busy
+machine it is lower than wrk can do.
 Target: the journey >= 4x the HttpUser version and >= 0.1x wrk, on every page shape. It ends
 with a Markdown table of the variants for the README.
 """
@@ -181,25 +183,57 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def _cpu_seconds(pid):
+    """User + system CPU seconds of a running process (/proc/PID/stat fields 14 and 15), None once it is gone."""
+    try:
+        with open("/proc/%d/stat" % pid, encoding="ascii") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / float(os.sysconf("SC_CLK_TCK"))
+
+
 def run_locust(locustfile, url, users, seconds, workdir, name):
-    """One locust process, headless; returns (requests, failures, cpu seconds, wall seconds)."""
+    """One locust process, headless; returns (requests, failures, cpu seconds, wall seconds) of its steady state.
+
+    The CPU time of the process is sampled every 0.2 s and matched with locust's own history
+    (cumulative requests each second): requests and CPU are counted from 2 s after the first
+    request to the last second with requests, so that start-up (about 1.5 CPU s of imports) and
+    shutdown are left out. On a machine shared with other work this still counts only the CPU
+    that locust itself used.
+    """
     env = dict(os.environ, BOUTIQUE_WAIT_MIN="0", BOUTIQUE_WAIT_MAX="0")
     env.pop("LOCUST_PROFILE", None)
     prefix = os.path.join(workdir, name)
     command = [os.path.join(VENV_BIN, "locust"), "-f", locustfile, "--headless", "-H", url, "-u", str(users), "-r", str(users),
                "-t", "%ds" % seconds, "--csv", prefix, "--only-summary", "--exit-code-on-error", "0", "--loglevel", "WARNING"]
-    started = time.time()
-    before = os.times()
-    subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    after = os.times()
-    wall = time.time() - started
-    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
-    with open(prefix + "_stats.csv", encoding="utf-8") as handle:
-        total = [row for row in csv.DictReader(handle) if row["Name"] == "Aggregated"][0]
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # pylint: disable=consider-using-with
+    samples = []
+    deadline = time.time() + seconds + 60
+    while proc.poll() is None and time.time() < deadline:
+        cpu = _cpu_seconds(proc.pid)
+        if cpu is not None:
+            samples.append((time.time(), cpu))
+        time.sleep(0.2)
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait()
+    with open(prefix + "_stats_history.csv", encoding="utf-8") as handle:
+        rows = [(int(row["Timestamp"]), int(row["Total Request Count"]), int(row["Total Failure Count"]))
+                for row in csv.DictReader(handle) if row["Name"] == "Aggregated"]
     with open(prefix + "_failures.csv", encoding="utf-8") as handle:
         for row in list(csv.DictReader(handle))[:3]:
             print("  failure: %s %s %s x%s" % (row["Method"], row["Name"], row["Error"], row["Occurrences"]))
-    return int(total["Request Count"]), int(total["Failure Count"]), cpu, wall
+    loaded = [row for row in rows if row[1] > 0]
+    first, last = loaded[min(2, len(loaded) - 1)], max(loaded, key=lambda row: row[1])
+    last = next(row for row in loaded if row[1] == last[1])  # the first second that reached the final count
+
+    def cpu_at(stamp):
+        # A history row for second T is written during second T: compare with the middle of it.
+        return min(samples, key=lambda sample: abs(sample[0] - (stamp + 0.5)))
+
+    begin, end = cpu_at(first[0]), cpu_at(last[0])
+    return last[1] - first[1], last[2] - first[2], end[1] - begin[1], end[0] - begin[0]
 
 
 def run_wrk(url, seconds):
@@ -210,7 +244,7 @@ def run_wrk(url, seconds):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--variants", nargs="*", help="only these page shapes (by name), e.g. '2 kB, no 302'")
     args = parser.parse_args()
