@@ -40,6 +40,7 @@ def load_pyplot():
             MATPLOTLIB_IMPORT_ERROR = traceback.format_exc()
     return pyplot
 
+
 PLOTS = (
     ("users_rps.png", "Users and requests per second"),
     ("latency.png", "Latency p50 / p95 over time"),

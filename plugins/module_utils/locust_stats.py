@@ -654,8 +654,8 @@ def summarize_with_series(prefix, profile, master_log=None, run_info=None, thres
     point = None
     if profile in ("stress", "recovery"):
         point = breaking_point(stream, threshold, window_s, min_requests)
-    for _ in stream:
-        pass
+    # Read the rest (all of it when there is no breaking point to look for).
+    collections.deque(stream, maxlen=0)
 
     workers = read_worker_events(master_log)
     duration = state["last_growth"] - state["started"] if state["started"] is not None else 0
