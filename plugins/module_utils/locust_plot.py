@@ -152,16 +152,24 @@ def _mark_events(axis, summary, divisor, phases=True):
             axis.axvline(during[0]["end_s"] / divisor, color="black", linestyle="-.", linewidth=1.2, label="spike end")
 
 
+def _span(axis, x_values):
+    """The same time span on every time plot, even where a series is empty (NaN) at the start."""
+    if len(x_values) > 1:
+        axis.set_xlim(x_values[0], x_values[-1])
+
+
 def _legend(axis, *others):
+    """One legend for every line of the axes (twin axes included), below the plot so it hides no line."""
     handles, labels = axis.get_legend_handles_labels()
     for other in others:
         more_handles, more_labels = other.get_legend_handles_labels()
         handles += more_handles
         labels += more_labels
-    axis.legend(handles, labels, loc="upper left", fontsize="small", framealpha=0.85)
+    axis.figure.legend(handles, labels, loc="outside lower center", ncols=min(4, len(labels)), fontsize="small",
+                       frameon=False)
 
 
-def _figure(rows=1, cols=1, height=3.5):
+def _figure(rows=1, cols=1, height=3.8):
     return pyplot.subplots(rows, cols, figsize=(8, height * rows if rows > 1 else height), layout="constrained",
                            squeeze=False)
 
@@ -197,6 +205,7 @@ def plot_all(summary, series, dest, window_s):
     other.set_ylim(bottom=0)
     _mark_events(axis, summary, divisor)
     _legend(axis, other)
+    _span(axis, x_values)
     axis.set_title("Users and requests per second")
     _save(figure, os.path.join(dest, PLOTS[0][0]), changed)
     names.append(PLOTS[0][0])
@@ -210,6 +219,7 @@ def plot_all(summary, series, dest, window_s):
     axis.set_ylim(bottom=0)
     _mark_events(axis, summary, divisor)
     _legend(axis)
+    _span(axis, x_values)
     axis.set_title("Latency (locust's current window)")
     _save(figure, os.path.join(dest, PLOTS[1][0]), changed)
     names.append(PLOTS[1][0])
@@ -227,6 +237,7 @@ def plot_all(summary, series, dest, window_s):
     axis.set_ylabel("failed requests (%)")
     _mark_events(axis, summary, divisor)
     _legend(axis)
+    _span(axis, x_values)
     axis.set_title("Failure ratio over time")
     _save(figure, os.path.join(dest, PLOTS[2][0]), changed)
     names.append(PLOTS[2][0])
@@ -269,11 +280,12 @@ def _plot_phase(summary, series, seconds, phase, path, window_s, changed):
         axis = axes[row][0]
         axis.plot(x_values, values, color=color, label=label)
         axis.set_ylabel(ylabel)
+        axis.set_ylim(bottom=0, top=(105 if row == 3 else None))
         if row == 3 and summary.get("failure_ratio_threshold") is not None:
             axis.axhline(100.0 * summary["failure_ratio_threshold"], color="tab:orange", linestyle="--",
                          label="threshold %s" % fmt_pct(summary["failure_ratio_threshold"]))
         _mark_events(axis, summary, 1.0, phases=False)
-        axis.legend(loc="upper right", fontsize="x-small")
+        axis.legend(loc="best", fontsize="x-small")
         if row < 3:
             axis.tick_params(labelbottom=False)
     axes[3][0].set_xlabel("time since start (s)")
