@@ -155,6 +155,7 @@ summary:
   sample:
     profile: stress
     partial: false
+    totals_from: locust.json (--json-file)
     duration_s: 14
     users_max: 12
     requests: 160
