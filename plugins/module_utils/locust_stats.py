@@ -850,7 +850,7 @@ def progress_line(last, planned_s=None, finished=False):
     if finished:
         text += ", finished"
     elif planned_s:
-        text += ", %s left" % short_duration(max(0, planned_s - elapsed)) if planned_s > elapsed else ", past the plan"
+        text += ", %s left" % short_duration(planned_s - elapsed) if planned_s >= elapsed else ", past the plan"
     return text
 
 
