@@ -28,6 +28,8 @@ import os
 import re
 import time
 
+from ansible_collections.boutique.ops.plugins.module_utils.breaking_point import find as find_breaking_point
+
 AGGREGATED = "Aggregated"
 # The plots need no more points than this per series; longer runs are averaged into buckets.
 MAX_POINTS = 2000
@@ -332,28 +334,17 @@ class _Window:
 
 
 def breaking_point(points, threshold, window_s, min_requests=10):
-    """The first moment the failure ratio over a sliding window passes ``threshold``.
+    """The breaking point of the CSV history: module_utils/breaking_point.py's one rule.
 
-    The one place the summary decides the breaking point (same rule as the locustfile's stress
-    shape, FailureWindow): ``points`` is any iterable of history points (a list, or the stream
-    of iter_history); it is read only up to the breaking point, with constant memory.
-    Returns {users, at, after_s, failure_ratio} or None.
+    The locustfile's shapes feed the same rule the same rows while the run goes on, so summary.json
+    and the master's log agree. ``points`` is any iterable of history points (a list, or the stream
+    of iter_history); it is read only up to the breaking point. Returns {users, at, after_s,
+    failure_ratio} or None.
     """
-    window = _Window(window_s)
-    first_t = None
-    for point in points:
-        if first_t is None:
-            first_t = point["t"]
-        base = window.push(point)
-        if base is None:
-            continue
-        requests = point["requests"] - base[1]
-        failures = point["failures"] - base[2]
-        # Rows after the users stopped only carry the workers' last reports: not a load level.
-        if requests > 0 and requests >= min_requests and point["users"] > 0 and ratio(failures, requests) > threshold:
-            return {"users": point["users"], "at": iso_utc(point["t"]), "after_s": point["t"] - first_t,
-                    "failure_ratio": round(ratio(failures, requests), 4)}
-    return None
+    point = find_breaking_point(points, threshold, window_s, min_requests)
+    if point is None:
+        return None
+    return {key: point[key] for key in ("users", "at", "after_s", "failure_ratio")}
 
 
 def failure_ratio_series(points, window_s):

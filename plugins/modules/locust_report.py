@@ -109,7 +109,8 @@ options:
     default: false
   wait_s:
     description:
-      - With O(progress=true), sleep this many seconds before reading, so that one task paces a polling loop.
+      - With O(progress=true), sleep up to this many seconds before reading, so that one task paces a polling loop;
+        with O(run_info), return as soon as that run record says locust has ended (RV(run_ended)).
     type: float
     default: 0
   heartbeat:
@@ -173,6 +174,11 @@ summary:
       - {method: GET, name: "/product/[id]", kind: HTTP 503, occurrences: 41, errors: 9, example: "HTTP 503"}
     workers: {expected: 2, connected: 2, lost: [], lost_count: 0, lost_after_s: {}}
     notes: []
+run_ended:
+  description: With O(progress=true) and O(run_info), whether the run record says locust has exited.
+  returned: when O(progress=true)
+  type: bool
+  sample: false
 progress:
   description: The latest Aggregated row of the history (empty before the first one).
   returned: when O(progress=true)
@@ -225,14 +231,29 @@ def _progress(module):
     if params["heartbeat"] and not module.check_mode:
         with open(params["heartbeat"], "a"):
             os.utime(params["heartbeat"], None)
-    time.sleep(max(0.0, params["wait_s"]))
+    # Wait up to wait_s, but return as soon as the run record says locust has ended, so that a
+    # poll loop ends within moments of the master.
+    deadline = time.time() + max(0.0, params["wait_s"])
+    ended = _run_ended(params["run_info"])
+    while not ended and time.time() < deadline:
+        time.sleep(min(0.5, max(0.0, deadline - time.time())))
+        ended = _run_ended(params["run_info"])
     try:
         last = read_progress(params["csv_prefix"], params["planned_s"])
     except LocustCsvError as exc:
         # A poll never fails the run: the summary at the end reports the file.
         module.warn(str(exc))
         last = {}
-    module.exit_json(changed=False, progress=last, progress_line=progress_line(last, params["planned_s"], params["finished"]))
+    module.exit_json(changed=False, progress=last, run_ended=ended,
+                     progress_line=progress_line(last, params["planned_s"], params["finished"]))
+def _run_ended(path):
+    """Whether the run record (run.json) says locust has exited; False while absent or unreadable."""
+    if not path:
+        return False
+    try:
+        return read_run_info(path).get("rc") is not None
+    except (LocustCsvError, ValueError):
+        return False
 
 
 def run_module():
