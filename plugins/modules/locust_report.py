@@ -246,6 +246,8 @@ def _progress(module):
         last = {}
     module.exit_json(changed=False, progress=last, run_ended=ended,
                      progress_line=progress_line(last, params["planned_s"], params["finished"]))
+
+
 def _run_ended(path):
     """Whether the run record (run.json) says locust has exited; False while absent or unreadable."""
     if not path:
