@@ -135,7 +135,8 @@ def locust_commands(plan, run):
         master += ["--headless"]
     master += ["--host", _text("target url", run.get("target_url", "$TARGET_URL")), "--enable-rebalancing",
                "--stop-timeout", str(run.get("stop_timeout_s", 10)),
-               "--csv", folder + "/locust", "--csv-full-history", "--html", folder + "/locust.html",
+               "--csv", folder + "/locust", "--csv-full-history", "--json-file", folder + "/locust",
+               "--html", folder + "/locust.html",
                "--logfile", folder + "/master.log", "--loglevel", "INFO"]
     if run.get("expects_failures"):
         # locust exits 1 when any request failed; stress, spike and recovery look for failures.

@@ -16,14 +16,8 @@ import html
 import io
 import os
 
-try:
-    import matplotlib
-    matplotlib.use("Agg")
-    from matplotlib import pyplot
-    HAS_MATPLOTLIB = True
-except ImportError:
-    pyplot = None
-    HAS_MATPLOTLIB = False
+# matplotlib is loaded only when a plot is drawn (a progress poll must not pay for it): one loader.
+from ansible_collections.boutique.ops.plugins.module_utils import locust_plot
 
 PLOT = "saturation.png"
 TOP_ROWS = 10
@@ -45,6 +39,7 @@ def plot_saturation(analysis):
     """Draw the top services' worst resource over the run (1 = its threshold), the breaking point marked; PNG bytes."""
     window = analysis.get("window") or {}
     start = window.get("start_epoch") or 0
+    pyplot = locust_plot.load_pyplot()
     figure, axis = pyplot.subplots(figsize=(8, 3.5))
     for item in analysis["series"]:
         points = item["points"]
@@ -61,7 +56,7 @@ def plot_saturation(analysis):
     figure.tight_layout()
     buffer = io.BytesIO()
     # No version metadata: the same analysis gives the same bytes, so a re-run changes nothing.
-    figure.savefig(buffer, format="png", dpi=80, metadata={"Software": None})
+    figure.savefig(buffer, format="png", dpi=locust_plot.DPI, metadata={"Software": None})
     pyplot.close(figure)
     return buffer.getvalue()
 
@@ -92,7 +87,7 @@ def section(analysis):
         named = "<p>Bottleneck: <b>%s</b> &mdash; %s (saturation %s, figures from %s to %s)</p>" % (
             esc(bottleneck.get("service") or "node " + str(bottleneck.get("node"))), esc(bottleneck["resource"]),
             _cell(bottleneck.get("saturation")), esc(str(window.get("focus_from"))), esc(str(window.get("focus_to"))))
-    image = '<img src="%s" alt="Saturation of the top services">' % PLOT if has_plot(analysis) and HAS_MATPLOTLIB else ""
+    image = '<img src="%s" alt="Saturation of the top services">' % PLOT if has_plot(analysis) and locust_plot.load_pyplot() is not None else ""
     return (
         '<h2>Bottleneck analysis</h2><p class="verdict"><b>%s</b></p>%s%s'
         "<h3>Top services</h3><table><tr><th>service</th><th>worst resource</th><th>saturation</th><th>CPU throttled</th>"
@@ -116,6 +111,6 @@ def add_section(page, analysis):
 
 def write_plot(analysis, dest, write_if_changed):
     """Write saturation.png into ``dest`` when there are series (and matplotlib); returns (file names, changed)."""
-    if not has_plot(analysis) or not HAS_MATPLOTLIB:
+    if not has_plot(analysis) or locust_plot.load_pyplot() is None:
         return [], False
     return [PLOT], write_if_changed(os.path.join(dest, PLOT), plot_saturation(analysis))

@@ -20,17 +20,27 @@ author:
 
 description:
   - Reads the files locust writes with C(--csv PREFIX --csv-full-history) (C(PREFIX_stats.csv),
-    C(PREFIX_stats_history.csv), C(PREFIX_failures.csv)) and writes C(summary.json) into O(dest).
-  - The summary holds the profile, the duration, the peak user count, request and failure totals, the failure
-    ratio, the peak requests per second, p50/p95/p99 latency, a per-endpoint table and the most frequent failures.
+    C(PREFIX_stats_history.csv), C(PREFIX_failures.csv)) and, when present, the final statistics locust writes with
+    C(--json-file PREFIX) (C(PREFIX.json)), and writes C(summary.json) into O(dest).
+  - The summary holds the profile, the duration, the peak user count, request and failure totals (from C(PREFIX.json)
+    when there is one, else from C(PREFIX_stats.csv)), the failure ratio, the peak requests per second, p50/p95/p99
+    latency, a per-endpoint table, and the failures grouped by endpoint name and status with counts.
+  - The history is streamed in one pass with only running state kept, so memory does not grow with the run; the
+    plots get a series downsampled to at most 2000 points.
   - For O(profile=stress) and O(profile=recovery) it finds the breaking point, the first moment the failure ratio
     over a sliding window of O(window_s) seconds passes O(failure_ratio_threshold) (the same rule as the
     locustfile's stress shape), and reports the user count then and when it happened. For C(recovery) it also says
-    whether the last window is back under the threshold.
+    whether the last window is back under the threshold. For C(spike) it splits the run into before, during and
+    after the spike.
   - Reads the master's log (O(master_log)) for workers that stopped answering mid-run, and the run record
     (O(run_info)) written by the load-test role, which marks an interrupted run as partial.
-  - With O(report=true), also writes C(report.html) and four PNG plots made with matplotlib.
-  - With O(progress=true), writes nothing and returns the latest row of the history, for progress lines during a run.
+  - With O(report=true), also writes C(report.html) with readable values and, when matplotlib is installed, PNG
+    plots (2x resolution) marking the failure threshold, the breaking point, lost workers and the spike. Without
+    matplotlib, C(report.html) holds the tables, a link to locust's C(locust.html) and a note on how to get the plots.
+  - A file that is not what locust (or the run wrapper) writes, for example a non-numeric or infinite timestamp, a
+    truncated row, non-UTF-8 bytes or an empty run record, fails the task with a message naming the file and the fault.
+  - With O(progress=true), writes nothing and returns the latest row of the history, reading only the file's first
+    and last few kilobytes, so a poll costs the same at any run length.
   - Files are only rewritten when their content changes. Supports check mode (computes, writes nothing).
 
 options:
@@ -78,12 +88,23 @@ options:
     default: 10
   report:
     description:
-      - Also write C(report.html) and the PNG plots (needs matplotlib).
+      - Also write C(report.html) and, when matplotlib is installed, the PNG plots.
     type: bool
     default: true
   progress:
     description:
-      - Only return the latest history row as RV(progress); write nothing else. A missing history is not an error.
+      - Only return the latest history row as RV(progress) and a line to print as RV(progress_line); write nothing else.
+        A missing history is not an error; an unreadable one is a warning.
+    type: bool
+    default: false
+  planned_s:
+    description:
+      - With O(progress=true), the planned length of the run in seconds; RV(progress_line) then shows elapsed and
+        planned time and the time left (C(t=2m10s/10m ...)).
+    type: float
+  finished:
+    description:
+      - With O(progress=true), the run has ended; RV(progress_line) says so instead of showing the time left.
     type: bool
     default: false
   wait_s:
@@ -106,7 +127,7 @@ options:
     type: dict
 
 requirements:
-  - matplotlib (for O(report=true))
+  - matplotlib for the plots of O(report=true); without it report.html has the tables and no plots
 
 notes:
   - Runs on the host that holds the CSV files, normally the control node after the results are collected.
@@ -131,7 +152,7 @@ EXAMPLES = r"""
 
 - name: Show it
   ansible.builtin.debug:
-    msg: "{{ now.progress.line | default('no statistics yet') }}"
+    msg: "{{ now.progress_line }}"
 """
 
 RETURN = r"""
@@ -142,6 +163,7 @@ summary:
   sample:
     profile: stress
     partial: false
+    totals_from: locust.json (--json-file)
     duration_s: 14
     users_max: 12
     requests: 160
@@ -155,7 +177,9 @@ summary:
       - {method: GET, name: /, requests: 12, failures: 5, failure_ratio: 0.4167, p50_ms: 2, p95_ms: 4, p99_ms: 4, avg_ms: 1.89}
     breaking_point_users: 8
     breaking_point_at: "2026-11-29T17:56:14Z"
-    workers: {expected: 2, connected: 2, lost: [], lost_count: 0}
+    failures_grouped:
+      - {method: GET, name: "/product/[id]", kind: HTTP 503, occurrences: 41, errors: 9, example: "HTTP 503"}
+    workers: {expected: 2, connected: 2, lost: [], lost_count: 0, lost_after_s: {}}
     notes: []
 run_ended:
   description: With O(progress=true) and O(run_info), whether the run record says locust has exited.
@@ -178,33 +202,58 @@ progress:
     failures: 0
     failure_ratio: 0.0
     line: "t=6s users=4 req/s=20.5 requests=120 failures=0 (0.00%) p50=1ms p95=3ms"
+progress_line:
+  description: A ready-to-print progress line; with O(planned_s), elapsed and planned time and the time left.
+  returned: when O(progress=true)
+  type: str
+  sample: "t=2m10s/10m users=50 rps=123.4 fail=0.3% p95=210 ms, 7m50s left"
 files:
   description: The files written or that would be written.
   returned: unless O(progress=true)
   type: list
   elements: path
+plots:
+  description: Whether the PNG plots were drawn (false when matplotlib is missing; report.html says how to get them).
+  returned: when O(report=true) and not O(progress=true)
+  type: bool
 """
 
 import json
 import os
 import time
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.boutique.ops.plugins.module_utils import locust_plot
 from ansible_collections.boutique.ops.plugins.module_utils.locust_stats import (
     LocustCsvError,
     progress as read_progress,
-    read_history,
+    progress_line,
     read_run_info,
-    summarize,
-)
-from ansible_collections.boutique.ops.plugins.module_utils.locust_plot import (
-    HAS_MATPLOTLIB,
-    MATPLOTLIB_IMPORT_ERROR,
-    plot_all,
-    render_html,
-    write_if_changed,
+    summarize_with_series,
 )
 from ansible_collections.boutique.ops.plugins.module_utils import load_analysis_report
+
+
+def _progress(module):
+    params = module.params
+    if params["heartbeat"] and not module.check_mode:
+        with open(params["heartbeat"], "a"):
+            os.utime(params["heartbeat"], None)
+    # Wait up to wait_s, but return as soon as the run record says locust has ended, so that a
+    # poll loop ends within moments of the master.
+    deadline = time.time() + max(0.0, params["wait_s"])
+    ended = _run_ended(params["run_info"])
+    while not ended and time.time() < deadline:
+        time.sleep(min(0.5, max(0.0, deadline - time.time())))
+        ended = _run_ended(params["run_info"])
+    try:
+        last = read_progress(params["csv_prefix"], params["planned_s"])
+    except LocustCsvError as exc:
+        # A poll never fails the run: the summary at the end reports the file.
+        module.warn(str(exc))
+        last = {}
+    module.exit_json(changed=False, progress=last, run_ended=ended,
+                     progress_line=progress_line(last, params["planned_s"], params["finished"]))
 
 
 def _run_ended(path):
@@ -213,7 +262,7 @@ def _run_ended(path):
         return False
     try:
         return read_run_info(path).get("rc") is not None
-    except ValueError:
+    except (LocustCsvError, ValueError):
         return False
 
 
@@ -231,6 +280,8 @@ def run_module():
             min_requests=dict(type="int", default=10),
             report=dict(type="bool", default=True),
             progress=dict(type="bool", default=False),
+            planned_s=dict(type="float"),
+            finished=dict(type="bool", default=False),
             wait_s=dict(type="float", default=0.0),
             heartbeat=dict(type="path"),
             analysis=dict(type="dict"),
@@ -239,27 +290,15 @@ def run_module():
     )
     params = module.params
     if params["progress"]:
-        if params["heartbeat"] and not module.check_mode:
-            with open(params["heartbeat"], "a"):
-                os.utime(params["heartbeat"], None)
-        # Wait up to wait_s, but return as soon as the run record says locust has ended, so that a
-        # poll loop ends within moments of the master.
-        deadline = time.time() + max(0.0, params["wait_s"])
-        ended = _run_ended(params["run_info"])
-        while not ended and time.time() < deadline:
-            time.sleep(min(0.5, max(0.0, deadline - time.time())))
-            ended = _run_ended(params["run_info"])
-        module.exit_json(changed=False, progress=read_progress(params["csv_prefix"]), run_ended=ended)
+        _progress(module)
     if not 0 <= params["failure_ratio_threshold"] < 1:
         module.fail_json(msg="failure_ratio_threshold=%s: allowed is 0 <= x < 1, e.g. 0.05" % params["failure_ratio_threshold"])
     if params["window_s"] <= 0:
         module.fail_json(msg="window_s=%s: must be > 0 seconds, e.g. 3" % params["window_s"])
-    if params["report"] and not HAS_MATPLOTLIB:
-        module.fail_json(msg=missing_required_lib("matplotlib"), exception=MATPLOTLIB_IMPORT_ERROR)
 
     dest = params["dest"] or os.path.dirname(params["csv_prefix"]) or "."
     try:
-        summary = summarize(
+        summary, series = summarize_with_series(
             params["csv_prefix"],
             params["profile"],
             master_log=params["master_log"],
@@ -269,7 +308,7 @@ def run_module():
             min_requests=params["min_requests"],
             expected_workers=params["expected_workers"],
         )
-    except (LocustCsvError, ValueError) as exc:
+    except LocustCsvError as exc:
         module.fail_json(msg="cannot summarise the locust run: %s" % exc)
     if params["analysis"] is not None:
         summary["analysis"] = params["analysis"]
@@ -282,16 +321,23 @@ def run_module():
         module.exit_json(changed=True, summary=summary, files=files)
     if not os.path.isdir(dest):
         module.fail_json(msg="dest=%s is not a folder" % dest)
-    changed |= write_if_changed(files[0], json.dumps(summary, indent=2, sort_keys=True) + "\n")
+    changed |= locust_plot.write_if_changed(files[0], json.dumps(summary, indent=2, sort_keys=True) + "\n")
+    result = {}
     if params["report"]:
-        names, plots_changed = plot_all(summary, read_history(params["csv_prefix"] + "_stats_history.csv"), dest, params["window_s"])
-        changed |= plots_changed
-        changed |= write_if_changed(files[1], load_analysis_report.add_section(render_html(summary), summary.get("analysis")))
-        files.extend(os.path.join(dest, name) for name in names)
-        names, plots_changed = load_analysis_report.write_plot(summary.get("analysis"), dest, write_if_changed)
-        changed |= plots_changed
-        files.extend(os.path.join(dest, name) for name in names)
-    module.exit_json(changed=changed, summary=summary, files=files)
+        names = None
+        if locust_plot.load_pyplot() is not None:
+            names, plots_changed = locust_plot.plot_all(summary, series, dest, params["window_s"])
+            changed |= plots_changed
+            files.extend(os.path.join(dest, name) for name in names)
+            analysis_names, plots_changed = load_analysis_report.write_plot(summary.get("analysis"), dest, locust_plot.write_if_changed)
+            changed |= plots_changed
+            files.extend(os.path.join(dest, name) for name in analysis_names)
+        else:
+            module.warn("matplotlib is not installed: report.html has the tables but no plots (pip install matplotlib)")
+        html = load_analysis_report.add_section(locust_plot.render_html(summary, names), summary.get("analysis"))
+        changed |= locust_plot.write_if_changed(files[1], html)
+        result["plots"] = names is not None
+    module.exit_json(changed=changed, summary=summary, files=files, **result)
 
 
 def main():

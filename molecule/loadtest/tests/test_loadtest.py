@@ -178,7 +178,7 @@ def fixture_stress():
 
 def test_stress_runs_and_prints_progress(stress):
     assert stress["rc"] == 0, stress["output"][-3000:]
-    assert "req/s=" in stress["output"] and "users=" in stress["output"]
+    assert "rps=" in stress["output"] and "users=" in stress["output"] and ", finished" in stress["output"]
     assert os.path.basename(stress["run_dir"]).endswith("-stress")
 
 
