@@ -61,7 +61,7 @@ def main():
             with open(values_file, "w", encoding="utf-8") as handle:
                 yaml.safe_dump(values, handle)
             walls, cpus, objects = [], [], 0
-            for _ in range(args.runs):
+            for _run in range(args.runs):
                 before = resource.getrusage(resource.RUSAGE_CHILDREN)
                 start = time.monotonic()
                 proc = subprocess.run(["helm", "template", release, source, "--namespace", namespace, "-f", values_file],

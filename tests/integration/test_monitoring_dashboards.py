@@ -340,7 +340,12 @@ def fixture_prometheus(tmp_path_factory, rendered, timing):
             assert proc.poll() is None, (work / "prometheus.log").read_text()
             assert time.monotonic() < deadline, "Prometheus not ready in 60 s: " + (work / "prometheus.log").read_text()
             time.sleep(0.5)
-        yield Prometheus(base, end)
+        # Queried a third of a scrape after the last sample, as a real query falls between scrapes.
+        # Debian's Prometheus 2.42 closes ranges on both ends, so a query aligned with the samples
+        # would find one more sample in a window than the chart's Prometheus 3 (left-open ranges)
+        # ever does; off the grid both hold what the window's width allows, and a window as wide as
+        # the scrape interval holds a single sample, on which rate() returns nothing.
+        yield Prometheus(base, end + timing.step_s // 3)
     finally:
         stop_process(proc)
 
