@@ -23,7 +23,7 @@ import pytest
 import yaml
 
 from ansible_collections.boutique.ops.plugins.filter.canary_split import canary_queries
-from ansible_collections.boutique.ops.tests.helpers import kubernetes_schema_errors, load_documents
+from ansible_collections.boutique.ops.tests.helpers import free_port, kubernetes_schema_errors, load_documents
 
 HELM = shutil.which("helm")
 PROMTOOL = shutil.which("promtool")
@@ -477,3 +477,26 @@ def test_the_default_variant_would_be_refused(monitoring_render):
     """The check can fail: node-exporter (Standard clusters) needs host namespaces and hostPath."""
     found = autopilot_refusals(templated(monitoring_render, "prometheus"))
     assert any("node-exporter: hostNetwork" in f for f in found) and any("hostPath" in f for f in found), found
+
+
+# ---------------------------------------------------------------------------------------------
+# No chart, no render
+
+
+def test_an_unreachable_repository_says_how_to_use_a_local_chart(run_playbook, tmp_path):
+    repo = "http://127.0.0.1:%d/charts" % free_port()
+    run = run_playbook("playbooks/monitoring.yml", "-e", "ops_render_dir=%s" % (tmp_path / "render"),
+                       "-e", "monitoring_chart_source=", "-e", "monitoring_prometheus_repo_url=%s" % repo)
+    assert run.returncode != 0
+    assert "helm template of chart prometheus 29.27.0 (release prometheus) failed" in run.output
+    assert "helm pull prometheus --repo %s --version 29.27.0" % repo in run.output
+    assert "-e monitoring_chart_source=/path/to/that/folder" in run.output
+    assert not (tmp_path / "render" / "monitoring" / "helm" / "prometheus.yml").exists()
+
+
+def test_a_wrong_chart_source_is_refused_before_anything_is_written(run_playbook, tmp_path):
+    run = run_playbook("playbooks/monitoring.yml", "-e", "ops_render_dir=%s" % (tmp_path / "render"),
+                       "-e", "monitoring_chart_source=%s" % (tmp_path / "charts"))
+    assert run.returncode != 0
+    assert "monitoring_chart_source=%s: %s does not exist" % (tmp_path / "charts", tmp_path / "charts") in run.output
+    assert not (tmp_path / "render" / "monitoring").exists()
