@@ -1,6 +1,7 @@
 # Copyright: (c) 2026, boutique.ops maintainers
 # Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
-"""Renders shared by the integration tests: each is made once per test session.
+"""Renders shared by the integration tests, beside tests/conftest.py's site_render and monitoring_render:
+each is made once per test session.
 
 Every render templates its Helm releases with the real helm and the pinned charts of the reference
 data (tests/conftest.py sets BOUTIQUE_OPS_CHART_SOURCE), so each chart is templated once per
@@ -22,19 +23,12 @@ def _needs_charts():
         pytest.skip("the pinned Helm charts are not at ../shared/reference/charts (present in this workplace's CI)")
 
 
-@pytest.fixture(scope="session", name="monitoring_render")
-def fixture_monitoring_render(tmp_path_factory):
-    """playbooks/monitoring.yml rendered with its defaults: the monitoring folder."""
-    _needs_charts()
-    return os.path.join(render_playbook("playbooks/monitoring.yml", tmp_path_factory.mktemp("render-monitoring")), "monitoring")
-
-
 @pytest.fixture(scope="session", name="monitoring_autopilot_render")
 def fixture_monitoring_autopilot_render(tmp_path_factory):
-    """playbooks/monitoring.yml rendered for GKE Autopilot (-e gke_cluster_autopilot=true): the monitoring folder."""
+    """playbooks/monitoring.yml rendered for GKE Autopilot (-e gke_cluster_autopilot=true), once per session; DIR.
+    (monitoring_render, the default variant, is in tests/conftest.py.)"""
     _needs_charts()
-    folder = tmp_path_factory.mktemp("render-monitoring-autopilot")
-    return os.path.join(render_playbook("playbooks/monitoring.yml", folder, "-e", "gke_cluster_autopilot=true"), "monitoring")
+    return render_playbook("playbooks/monitoring.yml", tmp_path_factory.mktemp("render-monitoring-autopilot"), "-e", "gke_cluster_autopilot=true")
 
 
 @pytest.fixture(scope="session", name="canary_render")

@@ -51,6 +51,18 @@ OPAQUE = {"serverFiles.alerting_rules.yml", "datasources.datasources.yaml", "das
 pytestmark = pytest.mark.skipif(HELM is None, reason="helm not on PATH (scripts/install-helm.sh installs it)")
 
 
+@pytest.fixture(name="mon")
+def fixture_mon(monitoring_render):
+    """The monitoring folder of the session's default render (tests/conftest.py)."""
+    return os.path.join(monitoring_render, "monitoring")
+
+
+@pytest.fixture(name="mon_autopilot")
+def fixture_mon_autopilot(monitoring_autopilot_render):
+    """The monitoring folder of the session's Autopilot render (tests/integration/conftest.py)."""
+    return os.path.join(monitoring_autopilot_render, "monitoring")
+
+
 def templated(folder, release):
     return load_documents(os.path.join(folder, "helm", release + ".yml"))
 
@@ -99,7 +111,7 @@ def grafana_container(folder):
 # Schemas
 
 
-@pytest.mark.parametrize("variant", ["monitoring_render", "monitoring_autopilot_render"])
+@pytest.mark.parametrize("variant", ["mon", "mon_autopilot"])
 @pytest.mark.parametrize("release", RELEASES)
 def test_every_templated_object_validates_strictly(request, variant, release):
     objects = templated(request.getfixturevalue(variant), release)
@@ -107,8 +119,8 @@ def test_every_templated_object_validates_strictly(request, variant, release):
     assert kubernetes_schema_errors(objects) == []
 
 
-def test_the_schema_check_catches_an_unknown_field(monitoring_render):
-    deployment = copy.deepcopy(find(templated(monitoring_render, "grafana"), "Deployment"))
+def test_the_schema_check_catches_an_unknown_field(mon):
+    deployment = copy.deepcopy(find(templated(mon, "grafana"), "Deployment"))
     deployment["spec"]["template"]["spec"]["containers"][0]["imagePullPolicyy"] = "Always"
     assert kubernetes_schema_errors([deployment])
 
@@ -117,12 +129,12 @@ def test_the_schema_check_catches_an_unknown_field(monitoring_render):
 # Grafana against what the prometheus chart creates
 
 
-def test_datasource_url_is_the_prometheus_server_service_on_its_port(monitoring_render):
-    (datasource,) = provisioned_datasources(monitoring_render)
+def test_datasource_url_is_the_prometheus_server_service_on_its_port(mon):
+    (datasource,) = provisioned_datasources(mon)
     url = urllib.parse.urlsplit(datasource["url"])
     name, namespace, svc = url.hostname.split(".")
     assert svc == "svc" and url.scheme == "http"
-    objects = templated(monitoring_render, "prometheus")
+    objects = templated(mon, "prometheus")
     service = find(objects, "Service", name)
     assert service["metadata"]["namespace"] == namespace
     port = next((p for p in service["spec"]["ports"] if p["port"] == (url.port or 80)), None)
@@ -139,9 +151,9 @@ def test_datasource_url_is_the_prometheus_server_service_on_its_port(monitoring_
     assert listen.rsplit(":", 1)[1] == str(number)
 
 
-def test_dashboards_are_mounted_where_the_provider_looks(monitoring_render):
-    objects = templated(monitoring_render, "grafana")
-    deployment, container = grafana_container(monitoring_render)
+def test_dashboards_are_mounted_where_the_provider_looks(mon):
+    objects = templated(mon, "grafana")
+    deployment, container = grafana_container(mon)
     env = {e["name"]: e.get("value") for e in container.get("env", [])}
     provisioning = env.get("GF_PATHS_PROVISIONING", "/etc/grafana/provisioning")
     volumes = {v["name"]: v for v in deployment["spec"]["template"]["spec"]["volumes"]}
@@ -159,7 +171,7 @@ def test_dashboards_are_mounted_where_the_provider_looks(monitoring_render):
     files = {m["mountPath"]: mounted(m) for m in mounts if m["mountPath"].startswith(provider["options"]["path"] + "/")}
     assert sorted(os.path.basename(path) for path in files) == [name + ".json" for name in DASHBOARDS]
     for path, text in files.items():
-        with open(os.path.join(monitoring_render, "dashboards", os.path.basename(path)), encoding="utf-8") as handle:
+        with open(os.path.join(mon, "dashboards", os.path.basename(path)), encoding="utf-8") as handle:
             assert json.loads(text) == json.load(handle), path
     assert [m for m in mounts if m["mountPath"].startswith(provisioning + "/datasources/")]
 
@@ -175,9 +187,9 @@ def _uids(node):
             yield from _uids(value)
 
 
-def test_every_datasource_uid_the_dashboards_use_is_provisioned(monitoring_render):
-    provisioned = {d["uid"] for d in provisioned_datasources(monitoring_render)}
-    dashboards = find(templated(monitoring_render, "grafana"), "ConfigMap", key="boutique-pods.json")["data"]
+def test_every_datasource_uid_the_dashboards_use_is_provisioned(mon):
+    provisioned = {d["uid"] for d in provisioned_datasources(mon)}
+    dashboards = find(templated(mon, "grafana"), "ConfigMap", key="boutique-pods.json")["data"]
     used = {uid for text in dashboards.values() for uid in _uids(json.loads(text))}
     assert used and used <= provisioned, "dashboards use %s, provisioned %s" % (sorted(used), sorted(provisioned))
 
@@ -216,17 +228,17 @@ def promtool_check_config(folder, work, edit=None):
                           capture_output=True, text=True, check=False, timeout=60)
 
 
-@pytest.mark.parametrize("variant, rules", [("monitoring_render", 6), ("monitoring_autopilot_render", 4)])
+@pytest.mark.parametrize("variant, rules", [("mon", 6), ("mon_autopilot", 4)])
 def test_server_config_passes_promtool(request, tmp_path, variant, rules):
     proc = promtool_check_config(request.getfixturevalue(variant), tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "SUCCESS: %d rules found" % rules in proc.stdout, proc.stdout
 
 
-def test_promtool_refuses_a_broken_rule(monitoring_render, tmp_path):
+def test_promtool_refuses_a_broken_rule(mon, tmp_path):
     def break_rule(data):
         data["alerting_rules.yml"] = data["alerting_rules.yml"].replace("increase(", "increase((", 1)
-    proc = promtool_check_config(monitoring_render, tmp_path, break_rule)
+    proc = promtool_check_config(mon, tmp_path, break_rule)
     assert proc.returncode != 0
 
 
@@ -324,7 +336,7 @@ def source_of(metric):
     return None
 
 
-@pytest.mark.parametrize("variant", ["monitoring_render", "monitoring_autopilot_render"])
+@pytest.mark.parametrize("variant", ["mon", "mon_autopilot"])
 def test_every_queried_metric_is_scraped(request, canary_render, variant):
     folder = request.getfixturevalue(variant)
     istiod = load_documents(os.path.join(canary_render, "istio", "helm", "istiod.yml"))
@@ -345,12 +357,12 @@ def test_every_queried_metric_is_scraped(request, canary_render, variant):
     assert not unfed, "queried but nothing scrapes it:\n" + "\n".join(unfed)
 
 
-def test_autopilot_drops_node_exporter_and_what_only_it_feeds(monitoring_autopilot_render, canary_render):
+def test_autopilot_drops_node_exporter_and_what_only_it_feeds(mon_autopilot, canary_render):
     istiod = load_documents(os.path.join(canary_render, "istio", "helm", "istiod.yml"))
-    state, _objects = feeders(monitoring_autopilot_render, istiod)
+    state, _objects = feeders(mon_autopilot, istiod)
     assert state["node-exporter"], "node-exporter should be gone on Autopilot"
-    assert not [m for m in queried_metrics(monitoring_autopilot_render) if m.startswith("node_")]
-    assert sorted(os.listdir(os.path.join(monitoring_autopilot_render, "dashboards"))) == ["boutique-pods.json", "boutique-traffic.json"]
+    assert not [m for m in queried_metrics(mon_autopilot) if m.startswith("node_")]
+    assert sorted(os.listdir(os.path.join(mon_autopilot, "dashboards"))) == ["boutique-pods.json", "boutique-traffic.json"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -376,9 +388,9 @@ def test_the_rate_window_check_fails_on_the_old_settings():
     assert not rate_window_fits(GRAFANA_DEFAULT_TIME_INTERVAL_S, 60)
 
 
-def test_rate_window_fits_the_scrape_interval(monitoring_render):
-    scrape = seconds(yaml.safe_load(server_config(monitoring_render)["data"]["prometheus.yml"])["global"]["scrape_interval"])
-    (datasource,) = provisioned_datasources(monitoring_render)
+def test_rate_window_fits_the_scrape_interval(mon):
+    scrape = seconds(yaml.safe_load(server_config(mon)["data"]["prometheus.yml"])["global"]["scrape_interval"])
+    (datasource,) = provisioned_datasources(mon)
     time_interval = seconds(datasource.get("jsonData", {}).get("timeInterval", "%ds" % GRAFANA_DEFAULT_TIME_INTERVAL_S))
     assert time_interval == scrape, "the datasource's timeInterval must be the real scrape interval"
     assert rate_window_fits(time_interval, scrape)
@@ -388,7 +400,7 @@ def test_rate_window_fits_the_scrape_interval(monitoring_render):
 # helm lint, and every value we send matters
 
 
-@pytest.mark.parametrize("variant", ["monitoring_render", "monitoring_autopilot_render"])
+@pytest.mark.parametrize("variant", ["mon", "mon_autopilot"])
 @pytest.mark.parametrize("release", RELEASES)
 def test_helm_lint_passes_on_our_values(request, variant, release):
     folder = request.getfixturevalue(variant)
@@ -426,10 +438,10 @@ def helm_template(chart, values_dict, work):
 
 
 @pytest.mark.parametrize("release", RELEASES)
-def test_every_value_we_send_changes_the_output(monitoring_render, tmp_path, release):
-    chart = charts(monitoring_render)[release]
-    sent = values(monitoring_render, release)
-    baseline = templated(monitoring_render, release)
+def test_every_value_we_send_changes_the_output(mon, tmp_path, release):
+    chart = charts(mon)[release]
+    sent = values(mon, release)
+    baseline = templated(mon, release)
     no_effect = []
     for path in leaves(sent):
         if helm_template(chart, without(sent, path), tmp_path) == baseline:
@@ -468,14 +480,14 @@ def autopilot_refusals(objects, allowed=()):
     return found
 
 
-def test_autopilot_variant_asks_for_nothing_autopilot_refuses(monitoring_autopilot_render):
-    objects = templated(monitoring_autopilot_render, "prometheus") + templated(monitoring_autopilot_render, "grafana")
+def test_autopilot_variant_asks_for_nothing_autopilot_refuses(mon_autopilot):
+    objects = templated(mon_autopilot, "prometheus") + templated(mon_autopilot, "grafana")
     assert autopilot_refusals(objects) == []
 
 
-def test_the_default_variant_would_be_refused(monitoring_render):
+def test_the_default_variant_would_be_refused(mon):
     """The check can fail: node-exporter (Standard clusters) needs host namespaces and hostPath."""
-    found = autopilot_refusals(templated(monitoring_render, "prometheus"))
+    found = autopilot_refusals(templated(mon, "prometheus"))
     assert any("node-exporter: hostNetwork" in f for f in found) and any("hostPath" in f for f in found), found
 
 

@@ -42,8 +42,8 @@ GRAFANA_DEFAULT_TIME_INTERVAL_S = 15
 
 @pytest.fixture(scope="module", name="rendered")
 def fixture_rendered(monitoring_render):
-    """playbooks/monitoring.yml rendered once per session (tests/integration/conftest.py); the monitoring sub-folder."""
-    return monitoring_render
+    """playbooks/monitoring.yml rendered once for the session (tests/conftest.py); the monitoring sub-folder."""
+    return os.path.join(monitoring_render, "monitoring")
 
 
 def _seconds(duration):
