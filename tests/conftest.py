@@ -23,6 +23,11 @@ from ansible_collections.boutique.ops.tests.helpers import render_playbook, run_
 
 # Upstream reference data (see ../shared/reference/README.md); absent in a clone elsewhere.
 REFERENCE_DIR = os.path.join(os.path.dirname(REPO_ROOT), "shared", "reference")
+# Every render the tests run templates the Helm releases from the pinned charts there, offline
+# (the monitoring and istio roles read BOUTIQUE_OPS_CHART_SOURCE as their chart source default).
+# Elsewhere the charts come from their repositories.
+if os.path.isdir(os.path.join(REFERENCE_DIR, "charts")):
+    os.environ.setdefault("BOUTIQUE_OPS_CHART_SOURCE", os.path.join(REFERENCE_DIR, "charts"))
 
 
 @pytest.fixture(name="repo_root")

@@ -92,3 +92,28 @@ def stop_process(proc, timeout=15):
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(timeout=5)
+
+
+KUBERNETES_VERSION = "1.34.0"
+
+
+def load_documents(path):
+    """The YAML documents of a file (a render's manifests, helm template's output), empty ones dropped."""
+    import yaml  # pylint: disable=import-outside-toplevel  # only the tests that read manifests need it
+
+    with open(path, encoding="utf-8") as handle:
+        return [doc for doc in yaml.safe_load_all(handle) if doc]
+
+
+def kubernetes_schema_errors(objects, version=KUBERNETES_VERSION):
+    """``["Kind/name: error", ...]`` for the objects that do not validate strictly (unknown fields refused)
+    against the Kubernetes ``version`` OpenAPI schemas of the kubernetes-validate package; empty when all do."""
+    import kubernetes_validate  # pylint: disable=import-outside-toplevel  # requirements.txt; only these tests need it
+
+    errors = []
+    for obj in objects:
+        try:
+            kubernetes_validate.validate(obj, version, strict=True)
+        except Exception as error:  # pylint: disable=broad-exception-caught  # every kind of refusal is a finding
+            errors.append("%s/%s: %s" % (obj.get("kind"), (obj.get("metadata") or {}).get("name"), str(error).splitlines()[0]))
+    return errors

@@ -33,16 +33,49 @@ PROMETHEUS = shutil.which("prometheus")
 PROMTOOL = shutil.which("promtool")
 DASHBOARDS = ("boutique-pods", "boutique-nodes", "boutique-traffic")
 NAMESPACE = "boutique"
-# What Grafana would put in place of its variables: the shop's namespace, every pod, a rate window.
-SUBSTITUTIONS = (("$__rate_interval", "2m"), ("$__interval", "1m"), ("$namespace", NAMESPACE), ("$pod", ".*"))
-STEP_S = 15
-SAMPLES = 121  # 30 minutes
+# Synthetic series span 30 minutes, sampled at the real scrape interval: the one in the server
+# configuration the prometheus chart templates with the role's values (monitoring/helm/prometheus.yml).
+SPAN_S = 1800
+# Grafana's scrape interval for a Prometheus datasource without jsonData.timeInterval.
+GRAFANA_DEFAULT_TIME_INTERVAL_S = 15
 
 
 @pytest.fixture(scope="module", name="rendered")
 def fixture_rendered(monitoring_render):
     """playbooks/monitoring.yml rendered once for the session (tests/conftest.py); the monitoring sub-folder."""
     return os.path.join(monitoring_render, "monitoring")
+
+
+def _seconds(duration):
+    match = re.fullmatch(r"(\d+)(s|m)", duration)
+    assert match, duration
+    return int(match.group(1)) * (60 if match.group(2) == "m" else 1)
+
+
+class Timing:  # pylint: disable=too-few-public-methods
+    """The real scrape interval and what Grafana puts in place of its variables with the provisioned datasource."""
+
+    def __init__(self, scrape_s, time_interval_s):
+        self.step_s = scrape_s
+        self.samples = SPAN_S // scrape_s + 1
+        # Grafana: $__interval is at least the datasource's timeInterval (a 30-minute panel of ~1000 px
+        # would ask for 2 s); $__rate_interval = max($__interval + timeInterval, 4 x timeInterval).
+        interval = time_interval_s
+        rate_interval = max(interval + time_interval_s, 4 * time_interval_s)
+        self.substitutions = (("$__rate_interval", "%ds" % rate_interval), ("$__interval", "%ds" % interval),
+                              ("$namespace", NAMESPACE), ("$pod", ".*"))
+
+
+@pytest.fixture(scope="module", name="timing")
+def fixture_timing(rendered):
+    """Scrape interval from the templated server ConfigMap; timeInterval from the provisioned datasource."""
+    with open(os.path.join(rendered, "helm", "prometheus.yml"), encoding="utf-8") as handle:
+        server = next(doc for doc in yaml.safe_load_all(handle) if doc and doc["kind"] == "ConfigMap" and "prometheus.yml" in doc["data"])
+    scrape = _seconds(yaml.safe_load(server["data"]["prometheus.yml"])["global"]["scrape_interval"])
+    with open(os.path.join(rendered, "grafana-values.yml"), encoding="utf-8") as handle:
+        datasource = yaml.safe_load(handle)["datasources"]["datasources.yaml"]["datasources"][0]
+    time_interval = _seconds(datasource.get("jsonData", {}).get("timeInterval", "%ds" % GRAFANA_DEFAULT_TIME_INTERVAL_S))
+    return Timing(scrape, time_interval)
 
 
 @pytest.fixture(scope="module", name="dashboards")
@@ -70,8 +103,8 @@ def all_targets(dashboard):
     return [target for panel in dashboard["panels"] for target in panel.get("targets", [])]
 
 
-def substitute(expr):
-    for variable, value in SUBSTITUTIONS:
+def substitute(expr, timing):
+    for variable, value in timing.substitutions:
         expr = expr.replace(variable, value)
     return expr
 
@@ -100,7 +133,8 @@ def test_the_datasource_is_provisioned(grafana_values):
     datasources = grafana_values["datasources"]["datasources.yaml"]["datasources"]
     assert len(datasources) == 1
     assert datasources[0]["type"] == "prometheus" and datasources[0]["isDefault"] is True
-    assert datasources[0]["url"] == "http://prometheus-server.monitoring.svc"
+    assert datasources[0]["url"] == "http://prometheus-server.monitoring.svc:80"
+    assert datasources[0]["jsonData"] == {"timeInterval": "30s"}
 
 
 def test_dashboard_identity(dashboards):
@@ -193,9 +227,11 @@ def test_traffic_dashboard_is_per_version(dashboards):
 # A real Prometheus with synthetic series
 
 
-def openmetrics(end):
-    """Synthetic series over 30 minutes ending at ``end``: two shop pods, one pod elsewhere, two nodes, Istio."""
-    start = end - (SAMPLES - 1) * STEP_S
+def openmetrics(end, timing):
+    """Synthetic series over 30 minutes ending at ``end``, one sample per scrape interval: two shop pods,
+    one pod elsewhere, two nodes, Istio."""
+    step = timing.step_s
+    start = end - (timing.samples - 1) * step
     families = {}
 
     def add(name, labels, value_at):
@@ -209,11 +245,11 @@ def openmetrics(end):
         cont = dict(base, container="server", image="example/image:1")
         add("container_memory_usage_bytes", cont, lambda i: 60e6 + i * 1e4)
         add("container_memory_working_set_bytes", cont, lambda i: 50e6 + i * 1e4)
-        add("container_cpu_usage_seconds_total", cont, lambda i: i * STEP_S * 0.15)
+        add("container_cpu_usage_seconds_total", cont, lambda i: i * step * 0.15)
         add("container_fs_reads_bytes_total", dict(cont, device="/dev/sda"), lambda i: i * 4096.0)
         add("container_fs_writes_bytes_total", dict(cont, device="/dev/sda"), lambda i: i * 8192.0)
-        add("container_cpu_cfs_periods_total", cont, lambda i: i * STEP_S * 10.0)
-        add("container_cpu_cfs_throttled_periods_total", cont, lambda i: i * STEP_S * 2.0)
+        add("container_cpu_cfs_periods_total", cont, lambda i: i * step * 10.0)
+        add("container_cpu_cfs_throttled_periods_total", cont, lambda i: i * step * 2.0)
         add("container_network_receive_bytes_total", dict(base, interface="eth0"), lambda i: i * 1e5)
         add("container_network_transmit_bytes_total", dict(base, interface="eth0"), lambda i: i * 2e5)
         ksm = {"namespace": namespace, "pod": pod, "container": "server"}
@@ -225,8 +261,8 @@ def openmetrics(end):
     for node in ("node-a", "node-b"):
         target = {"instance": "%s:9100" % node, "job": "kubernetes-service-endpoints", "namespace": "monitoring"}
         for cpu in ("0", "1"):
-            add("node_cpu_seconds_total", dict(target, cpu=cpu, mode="idle"), lambda i: i * STEP_S * 0.6)
-            add("node_cpu_seconds_total", dict(target, cpu=cpu, mode="user"), lambda i: i * STEP_S * 0.4)
+            add("node_cpu_seconds_total", dict(target, cpu=cpu, mode="idle"), lambda i: i * step * 0.6)
+            add("node_cpu_seconds_total", dict(target, cpu=cpu, mode="user"), lambda i: i * step * 0.4)
         add("node_memory_MemAvailable_bytes", target, lambda i: 3e9)
         add("node_memory_MemTotal_bytes", target, lambda i: 8e9)
         for device in ("eth0", "lo"):
@@ -235,18 +271,18 @@ def openmetrics(end):
     for version, rate_ok, rate_err in (("v1", 9.0, 0.1), ("v2", 3.0, 0.3)):
         labels = {"reporter": "destination", "destination_workload_namespace": NAMESPACE, "destination_app": "frontend",
                   "destination_workload": "frontend" if version == "v1" else "frontend-v2", "destination_version": version}
-        add("istio_requests_total", dict(labels, response_code="200"), lambda i, r=rate_ok: i * STEP_S * r)
-        add("istio_requests_total", dict(labels, response_code="500"), lambda i, r=rate_err: i * STEP_S * r)
+        add("istio_requests_total", dict(labels, response_code="200"), lambda i, r=rate_ok: i * step * r)
+        add("istio_requests_total", dict(labels, response_code="500"), lambda i, r=rate_err: i * step * r)
         cumulative = 0.0
         for bound, share in (("10", 0.2), ("50", 0.5), ("100", 0.2), ("500", 0.08), ("+Inf", 0.02)):
             cumulative += share
             add("istio_request_duration_milliseconds_bucket", dict(labels, response_code="200", le=bound),
-                lambda i, c=cumulative, r=rate_ok: i * STEP_S * r * c)
+                lambda i, c=cumulative, r=rate_ok: i * step * r * c)
     lines = []
     for name, series in families.items():
         for labels, value_at in series:
-            for i in range(SAMPLES):
-                lines.append("%s{%s} %r %d" % (name, labels, float(value_at(i)), start + i * STEP_S))
+            for i in range(timing.samples):
+                lines.append("%s{%s} %r %d" % (name, labels, float(value_at(i)), start + i * step))
     lines.append("# EOF")
     return "\n".join(lines) + "\n"
 
@@ -272,15 +308,15 @@ class Prometheus:
 
 
 @pytest.fixture(scope="module", name="prometheus")
-def fixture_prometheus(tmp_path_factory, rendered):
+def fixture_prometheus(tmp_path_factory, rendered, timing):
     if PROMETHEUS is None or PROMTOOL is None:
         pytest.skip("prometheus/promtool not installed (Debian package prometheus, see Makefile TEST_DEBS)")
     work = tmp_path_factory.mktemp("prometheus")
     storage = work / "data"
     storage.mkdir()
     # End well in the past but inside the default 15 d retention, aligned to the step.
-    end = (int(time.time()) - 3600) // STEP_S * STEP_S
-    (work / "series.om").write_text(openmetrics(end))
+    end = (int(time.time()) - 3600) // timing.step_s * timing.step_s
+    (work / "series.om").write_text(openmetrics(end, timing))
     backfill = subprocess.run([PROMTOOL, "tsdb", "create-blocks-from", "openmetrics", "-q", str(work / "series.om"), str(storage)],
                               capture_output=True, text=True, check=False, timeout=120)
     assert backfill.returncode == 0, backfill.stdout + backfill.stderr
@@ -304,7 +340,12 @@ def fixture_prometheus(tmp_path_factory, rendered):
             assert proc.poll() is None, (work / "prometheus.log").read_text()
             assert time.monotonic() < deadline, "Prometheus not ready in 60 s: " + (work / "prometheus.log").read_text()
             time.sleep(0.5)
-        yield Prometheus(base, end)
+        # Queried a third of a scrape after the last sample, as a real query falls between scrapes.
+        # Debian's Prometheus 2.42 closes ranges on both ends, so a query aligned with the samples
+        # would find one more sample in a window than the chart's Prometheus 3 (left-open ranges)
+        # ever does; off the grid both hold what the window's width allows, and a window as wide as
+        # the scrape interval holds a single sample, on which rate() returns nothing.
+        yield Prometheus(base, end + timing.step_s // 3)
     finally:
         stop_process(proc)
 
@@ -321,9 +362,9 @@ def panel_queries():
 
 
 @pytest.mark.parametrize("name,title,ref_id", panel_queries())
-def test_panel_query_runs_and_finds_data(prometheus, dashboards, name, title, ref_id):
+def test_panel_query_runs_and_finds_data(prometheus, dashboards, timing, name, title, ref_id):
     panel = next(p for p in dashboards[name]["panels"] if p["title"] == title)
-    expr = substitute(next(t for t in panel["targets"] if t["refId"] == ref_id)["expr"])
+    expr = substitute(next(t for t in panel["targets"] if t["refId"] == ref_id)["expr"], timing)
     assert "$" not in expr, "unsubstituted variable in %s" % expr
     answer = prometheus.query(expr)
     assert answer["status"] == "success", "%s: %s" % (expr, answer.get("error"))
@@ -334,25 +375,25 @@ def test_panel_query_runs_and_finds_data(prometheus, dashboards, name, title, re
         assert not math.isnan(value) and value >= 0, (expr, sample)
 
 
-def test_namespace_filter_keeps_other_namespaces_out(prometheus, dashboards):
+def test_namespace_filter_keeps_other_namespaces_out(prometheus, dashboards, timing):
     panel = next(p for p in dashboards["boutique-pods"]["panels"] if p["title"] == "CPU usage")
-    answer = prometheus.query(substitute(panel["targets"][0]["expr"]))
+    answer = prometheus.query(substitute(panel["targets"][0]["expr"], timing))
     pods = {sample["metric"]["pod"] for sample in answer["data"]["result"]}
     assert pods == {"frontend-7b9c6d5f4-abcde", "cartservice-5d8f7c6b9-fghij"}
 
 
-def test_traffic_is_split_by_version(prometheus, dashboards):
+def test_traffic_is_split_by_version(prometheus, dashboards, timing):
     panel = next(p for p in dashboards["boutique-traffic"]["panels"] if p["title"] == "Frontend error ratio")
-    answer = prometheus.query(substitute(panel["targets"][0]["expr"]))
+    answer = prometheus.query(substitute(panel["targets"][0]["expr"], timing))
     ratios = {s["metric"]["destination_version"]: float(s["value"][1]) for s in answer["data"]["result"]}
     assert ratios["v1"] == pytest.approx(0.1 / 9.1, rel=1e-3)
     assert ratios["v2"] == pytest.approx(0.3 / 3.3, rel=1e-3)
 
 
 @pytest.mark.parametrize("name", DASHBOARDS)
-def test_template_variable_queries_find_values(prometheus, dashboards, name):
+def test_template_variable_queries_find_values(prometheus, dashboards, timing, name):
     for variable in dashboards[name]["templating"]["list"]:
-        expr = substitute(variable_query(variable["query"]["query"]))
+        expr = substitute(variable_query(variable["query"]["query"]), timing)
         answer = prometheus.query(expr)
         assert answer["status"] == "success", "%s: %s" % (expr, answer.get("error"))
         values = {sample["metric"].get(variable["name"]) or next(iter(sample["metric"].values())) for sample in answer["data"]["result"]}

@@ -182,6 +182,8 @@ def canary(render_dir, *args):
     """ansible-playbook canary.yml in render mode, as a user would run it (root ansible.cfg)."""
     env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", ANSIBLE_CONFIG=os.path.join(PROJECT, "ansible.cfg"),
                PATH=os.path.join(PROJECT, ".venv", "bin") + os.pathsep + os.environ.get("PATH", ""))
+    # The Istio stage templates its Helm charts: from the pinned reference charts, offline.
+    env.setdefault("BOUTIQUE_OPS_CHART_SOURCE", os.path.join(os.path.dirname(PROJECT), "shared", "reference", "charts"))
     proc = subprocess.run(
         ["ansible-playbook", "-i", INVENTORY, "canary.yml", "-e", "ops_render_dir=%s" % render_dir] + list(args),
         cwd=PROJECT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600, check=False)

@@ -16,7 +16,8 @@ import yaml
 RENDER = os.path.join(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/nonexistent"), "render")
 VARIANTS = ("default", "loadbalancer")
 FILES = ["charts.yml", "dashboards/boutique-nodes.json", "dashboards/boutique-pods.json", "dashboards/boutique-traffic.json",
-         "grafana-values.yml", "manifests.yml", "prometheus-values.yml", "rules/alerting_rules.yml"]
+         "grafana-values.yml", "helm/grafana.yml", "helm/prometheus.yml", "manifests.yml", "prometheus-values.yml",
+         "rules/alerting_rules.yml"]
 
 
 def folder(variant):
@@ -31,8 +32,8 @@ def load_yaml(variant, name):
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_files_and_modes(variant):
     found = sorted(os.path.relpath(os.path.join(root, name), folder(variant))
-                   for root, _dirs, names in os.walk(folder(variant)) for name in names)
-    assert found == FILES
+                   for root, _dirs, names in os.walk(folder(variant)) for name in names if not name.startswith("."))
+    assert found == FILES  # plus render_files' manifest (a dot file)
     for name in found:
         assert os.stat(os.path.join(folder(variant), name)).st_mode & 0o777 == 0o644, name
 
@@ -65,7 +66,7 @@ def test_loadbalancer_variant():
     grafana = load_yaml("loadbalancer", "grafana-values.yml")
     prometheus = load_yaml("loadbalancer", "prometheus-values.yml")
     assert grafana["service"] == {"type": "LoadBalancer", "loadBalancerSourceRanges": ["203.0.113.0/24"]}
-    assert grafana["datasources"]["datasources.yaml"]["datasources"][0]["url"] == "http://prometheus-server.observability.svc"
+    assert grafana["datasources"]["datasources.yaml"]["datasources"][0]["url"] == "http://prometheus-server.observability.svc:80"
     assert prometheus["server"]["persistentVolume"]["enabled"] is False
     assert prometheus["alertmanager"]["enabled"] is False
     assert load_yaml("loadbalancer", "manifests.yml")["metadata"]["name"] == "observability"
