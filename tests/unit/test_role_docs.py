@@ -24,7 +24,7 @@ def public_defaults(role):
 
 
 def test_every_role_is_found():
-    assert {"preflight", "boutique", "monitoring", "canary", "istio", "gke_cluster", "loadgen_vm", "locust", "loadtest"} <= set(ROLES)
+    assert {"_common", "preflight", "boutique", "monitoring", "canary", "istio", "gke_cluster", "loadgen_vm", "locust", "loadtest"} <= set(ROLES)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -47,7 +47,7 @@ def test_defaults_are_in_the_readme(role):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_defaults_are_prefixed_with_the_role_name(role):
-    # ops_* are the collection-wide settings, kept once in preflight (see its defaults/main.yml).
-    allowed = ("%s_" % role, "ops_") if role == "preflight" else ("%s_" % role,)
+    # ops_* (and the shared gcp_*) are the collection-wide settings, kept once in the internal role _common.
+    allowed = ("ops_", "gcp_") if role == "_common" else ("%s_" % role,)
     wrong = [name for name in public_defaults(role) if not name.startswith(allowed)]
     assert not wrong, "%s: defaults without the role's prefix: %s" % (role, ", ".join(wrong))

@@ -17,8 +17,8 @@ STAGES_WITHOUT_OUTPUT = {"preflight"}
 
 
 def site_stages():
-    """The stage playbooks site.yml imports, by name (playbooks/<stage>.yml)."""
-    with open(os.path.join(REPO_ROOT, "site.yml"), encoding="utf-8") as handle:
+    """The stage playbooks playbooks/site.yml imports, by name (playbooks/<stage>.yml)."""
+    with open(os.path.join(REPO_ROOT, "playbooks", "site.yml"), encoding="utf-8") as handle:
         plays = yaml.safe_load(handle)
     stages = []
     for play in plays:
