@@ -49,12 +49,10 @@ def _walk(value, path):
         for key, item in value.items():
             if isinstance(key, str):
                 yield "a key of %s" % path, key
-            for found in _walk(item, "%s[%r]" % (path, key) if isinstance(key, str) else "%s[%s]" % (path, key)):
-                yield found
+            yield from _walk(item, "%s[%r]" % (path, key) if isinstance(key, str) else "%s[%s]" % (path, key))
     elif isinstance(value, (list, tuple)):
         for index, item in enumerate(value):
-            for found in _walk(item, "%s[%d]" % (path, index)):
-                yield found
+            yield from _walk(item, "%s[%d]" % (path, index))
 
 
 def control_character_violations(values):
@@ -102,7 +100,7 @@ def role_input_names(roles_dir, roles=None):
         roles = sorted(entry for entry in os.listdir(str(roles_dir)) if os.path.isdir(os.path.join(str(roles_dir), entry)))
     names = set()
     for role in roles:
-        role = str(role).split(".")[-1]
+        role = str(role).rsplit(".", maxsplit=1)[-1]
         specs = _load(os.path.join(str(roles_dir), role, "meta", "argument_specs.yml")) or {}
         for entry in (specs.get("argument_specs") or {}).values():
             names.update(str(option) for option in ((entry or {}).get("options") or {}))

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 name: input_values
-author: boutique.ops maintainers
+author:
+  - boutique.ops maintainers (!UNKNOWN)
 version_added: 0.1.0
 short_description: Current values of named inputs, as a dict
 description:
