@@ -11,6 +11,7 @@ and the canary's rescue must render weight 0 and say why.
 from __future__ import annotations
 
 import os
+import re
 
 import yaml
 
@@ -25,7 +26,7 @@ def test_dripping_gateway_fails_the_check_and_rolls_back(run_playbook, tmp_path)
     try:
         run = run_playbook("canary.yml", "-e", "ops_render_dir=%s" % (tmp_path / "render"), "-e", "weight=25",
                            "-e", "canary_verify_url=%s" % server.url, "-e", "canary_settle_seconds=0",
-                           "-e", "canary_analysis=false", timeout=120)
+                           "-e", "canary_analysis=false", timeout=300)
     finally:
         server.close()
     text = " ".join(run.output.split())
@@ -35,4 +36,7 @@ def test_dripping_gateway_fails_the_check_and_rolls_back(run_playbook, tmp_path)
     with open(os.path.join(str(tmp_path / "render"), "canary", "virtualservice.yml"), encoding="utf-8") as handle:
         virtualservice = next(yaml.safe_load_all(handle))
     assert dict((d["destination"]["subset"], d["weight"]) for d in virtualservice["spec"]["http"][0]["route"]) == {"v1": 100, "v2": 0}
-    assert run.seconds < 100, run.seconds
+    # The check itself (profile_tasks' time of the task) ends by the per-request deadline, 5 s, not by
+    # the server: every worker's first request drips, and 16 failures exhaust the error budget.
+    check_seconds = [float(s) for s in re.findall(r"Measure the split at \S+ -+ ([\d.]+)s", run.output)]
+    assert check_seconds and max(check_seconds) < 15, check_seconds
