@@ -33,6 +33,10 @@ description:
   - Requests are sent by O(concurrency) threads, each holding one keep-alive connection.
   - Answers that are not 2xx and connection errors are counted as errors; above O(max_error_ratio) the check
     fails, and sending stops as soon as that outcome is certain.
+  - Every wait is bounded. Each request must be answered in full (connection, status line, headers and the body
+    it reads) within O(timeout) seconds, however slowly the server drips its bytes; the whole check must end
+    within O(timeout_s) seconds, or the verdict is C(fail) with the reason. Only the first O(body_bytes) of each
+    body are read, and an answer with more than 100 headers or a header line over 64 kB is an error that says so.
   - Supports check mode, in which it sends nothing and reports the planned sample size.
   - Pure Python (standard library only) on the managed host.
 
@@ -100,9 +104,26 @@ options:
     default: 16
   timeout:
     description:
-      - Seconds to wait for each connection and answer.
+      - Deadline of each request, in seconds, for the whole exchange (connection, request, status line, headers
+        and the part of the body that is read), not per socket operation, so a server that drips bytes cannot
+        stretch it. A request past it counts as an error of kind C(response_deadline).
     type: float
     default: 5.0
+  timeout_s:
+    description:
+      - Deadline of the whole check, in seconds. Past it, requests in flight are abandoned and the verdict is
+        C(fail) with the reason, whatever the answers so far say.
+      - "When unset: 30 s plus 0.5 s per request each worker has to send, that is
+        C(30 + 0.5 * ceil(sample size / concurrency)); 55 s for the default 801 requests over 16 workers."
+    type: float
+  body_bytes:
+    description:
+      - Bytes of each answer's body that are read at most (1024 to 16 MiB). O(body_patterns) are searched in
+        this prefix only; with O(version_header) the body is read only to reuse the connection.
+      - An answer with a longer body is classified on its prefix and its connection is closed rather than drained,
+        so an endless body costs neither time nor memory.
+    type: int
+    default: 65536
   headers:
     description:
       - "Extra request headers, for example C({Host: shop.example.com}) when the gateway routes by host."
@@ -170,6 +191,11 @@ verdict:
   returned: always
   type: str
   sample: pass
+msg:
+  description: The verdict, its reason and the observed shares in one message; in check mode, says that nothing was sent.
+  returned: always
+  type: str
+  sample: "pass: every share is within 3 points of its expected share. Observed over 801 answers: v1 74.7% (expected 75%), v2 25.3% (expected 25%)."
 reason:
   description: One sentence explaining the verdict.
   returned: always
@@ -248,10 +274,32 @@ errors:
       type: float
       sample: 0.01
     kinds:
-      description: Failed requests by kind, C(http_<status>) or the exception's name.
+      description:
+        - Failed requests by kind, C(http_<status>) or one of C(response_deadline), C(timeout),
+          C(connection_refused), C(connection_reset), C(closed_without_answer), C(not_http), C(too_many_headers),
+          C(header_line_too_long), C(incomplete_body), C(ssl_error), or the exception's name for anything else.
       type: dict
       sample: {http_503: 2}
-  sample: {count: 0, ratio: 0.0, max_ratio: 0.01, kinds: {}}
+    details:
+      description: Failed requests by kind in words, with the first message seen for each kind.
+      type: dict
+      sample: {response_deadline: "the whole answer did not arrive within timeout=5.0 s"}
+  sample: {count: 0, ratio: 0.0, max_ratio: 0.01, kinds: {}, details: {}}
+deadline:
+  description: The deadline of the whole check, O(timeout_s) or the one derived from the sample size, in seconds.
+  returned: always
+  type: float
+  sample: 55.0
+deadline_passed:
+  description: Whether the check was stopped by its deadline.
+  returned: always
+  type: bool
+  sample: false
+truncated:
+  description: Number of answers whose body was longer than O(body_bytes) (only that prefix was read).
+  returned: when requests were sent
+  type: int
+  sample: 0
 elapsed:
   description: Seconds spent sending requests.
   returned: always
@@ -280,7 +328,9 @@ concurrency:
 """
 
 import http.client as http_client
+import math
 import re
+import socket
 import ssl
 import threading
 import time
@@ -294,42 +344,140 @@ from ansible_collections.boutique.ops.plugins.module_utils.split_stats import (
     sample_size,
 )
 
+# How often the watchdog looks for requests past their deadline, in seconds.
+_WATCH_INTERVAL = 0.05
+
 
 class _Tally(object):
     """Counts shared by the workers; one lock, held only to update."""
 
-    def __init__(self, total, error_budget):
+    def __init__(self, total, error_budget, deadline=None):
         self.lock = threading.Lock()
         self.total = total
         self.error_budget = error_budget
+        self.deadline = deadline
         self.next_index = 0
         self.sent = 0
         self.counts = {}
         self.errors = {}
+        self.details = {}
         self.error_count = 0
+        self.truncated = 0
+        self.stopped = False
 
     def take(self):
-        """The index of the next request, or None when the plan is done or the budget is spent."""
+        """The index of the next request, or None when the plan is done, the budget is spent or time is up."""
         with self.lock:
-            if self.next_index >= self.total or self.error_count > self.error_budget:
+            if self.stopped or self.next_index >= self.total or self.error_count > self.error_budget:
+                return None
+            if self.deadline is not None and time.monotonic() >= self.deadline:
+                self.stopped = True
                 return None
             self.next_index += 1
             return self.next_index - 1
 
-    def record(self, version=None, error=None):
+    def record(self, version=None, error=None, detail=None, truncated=False):
         with self.lock:
             self.sent += 1
+            self.truncated += int(truncated)
             if error is None:
                 self.counts[version] = self.counts.get(version, 0) + 1
             else:
                 self.errors[error] = self.errors.get(error, 0) + 1
+                self.details.setdefault(error, detail or error)
                 self.error_count += 1
+
+
+class _Watchdog(object):
+    """Ends requests past their deadline by shutting their socket down, which wakes the blocked worker.
+
+    A socket timeout bounds each read only; a server dripping one byte per second would never trip it.
+    This thread bounds the whole exchange: each worker registers its connection with a deadline, and
+    the watchdog shuts the socket of any connection past it (and of every connection once the check's
+    own deadline has passed).
+    """
+
+    def __init__(self, deadline):
+        self.deadline = deadline
+        self.lock = threading.Lock()
+        self.active = {}
+        self.expired = set()
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._watch)
+        self.thread.daemon = True
+
+    def start(self):
+        self.thread.start()
+
+    def stop(self):
+        self.done.set()
+        self.thread.join(1)
+
+    def arm(self, key, conn, deadline):
+        with self.lock:
+            self.expired.discard(key)
+            self.active[key] = (conn, min(deadline, self.deadline))
+
+    def disarm(self, key):
+        """Forget the request; True when the watchdog ended it."""
+        with self.lock:
+            self.active.pop(key, None)
+            if key in self.expired:
+                self.expired.discard(key)
+                return True
+            return False
+
+    def _watch(self):
+        while not self.done.wait(_WATCH_INTERVAL):
+            now = time.monotonic()
+            with self.lock:
+                overdue = [(key, conn) for key, (conn, deadline) in self.active.items() if now >= deadline]
+                for key, conn in overdue:
+                    del self.active[key]
+                    self.expired.add(key)
+                    _abort(conn)
+
+
+def _abort(conn):
+    sock = getattr(conn, "sock", None)
+    if sock is None:
+        return
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except (OSError, ValueError):
+        pass
+
+
+def _describe(exc, timeout):
+    """(kind, sentence) for an exception raised while sending a request or reading its answer."""
+    text = str(exc)
+    if isinstance(exc, http_client.LineTooLong):
+        return "header_line_too_long", "the answer has a %s longer than %d bytes" % (text or "line", http_client._MAXLINE)
+    if isinstance(exc, http_client.RemoteDisconnected):
+        return "closed_without_answer", "the server closed the connection without answering"
+    if isinstance(exc, http_client.BadStatusLine):
+        return "not_http", "the answer is not HTTP (status line %s)" % text[:80]
+    if isinstance(exc, http_client.IncompleteRead):
+        return "incomplete_body", "the server closed the connection in the middle of the body (%s)" % text[:80]
+    if isinstance(exc, http_client.HTTPException) and "headers" in text:
+        return "too_many_headers", "the answer has more than %d headers (%s)" % (http_client._MAXHEADERS, text[:80])
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection_refused", "connection refused: nothing listens there"
+    if isinstance(exc, (ConnectionResetError, BrokenPipeError)):
+        return "connection_reset", "the server reset the connection (%s)" % text[:80]
+    if isinstance(exc, socket.timeout):
+        return "timeout", "no byte arrived within timeout=%s s" % timeout
+    if isinstance(exc, ssl.SSLError):
+        return "ssl_error", "TLS failed: %s" % text[:120]
+    if isinstance(exc, socket.gaierror):
+        return "dns_error", "the host name does not resolve: %s" % text[:80]
+    return type(exc).__name__, "%s: %s" % (type(exc).__name__, text[:120])
 
 
 class _Prober(object):
     """Sends the planned requests over keep-alive connections and classifies the answers."""
 
-    def __init__(self, module):
+    def __init__(self, module, deadline):
         params = module.params
         parts = urlsplit(params["url"])
         self.https = parts.scheme == "https"
@@ -338,6 +486,7 @@ class _Prober(object):
         self.base_path = parts.path or "/"
         self.query = parts.query
         self.timeout = params["timeout"]
+        self.body_bytes = params["body_bytes"]
         self.headers = dict((str(k), str(v)) for k, v in params["headers"].items())
         self.cache_bust_param = params["cache_bust_param"]
         self.run_id = uuid.uuid4().hex[:12]
@@ -351,6 +500,7 @@ class _Prober(object):
             if not params["validate_certs"]:
                 self.context.check_hostname = False
                 self.context.verify_mode = ssl.CERT_NONE
+        self.watchdog = _Watchdog(deadline)
 
     def _connect(self):
         if self.https:
@@ -375,12 +525,18 @@ class _Prober(object):
         return UNCLASSIFIED
 
     def _once(self, conn, index):
+        """One exchange; returns (response, body prefix, whether the connection can be reused)."""
+        if conn.sock is None:
+            conn.connect()
         conn.request("GET", self._path(index), headers=self.headers)
         response = conn.getresponse()
-        body = response.read()
-        return response, body
+        body = response.read(self.body_bytes)
+        # More body than the cap (or an endless one): classify on the prefix and drop the connection.
+        truncated = not response.isclosed()
+        reusable = not truncated and not response.will_close
+        return response, body, reusable, truncated
 
-    def worker(self, tally):
+    def worker(self, tally, key):
         conn = None
         used = 0
         while True:
@@ -393,39 +549,76 @@ class _Prober(object):
                 if conn is None:
                     conn = self._connect()
                     used = 0
+                self.watchdog.arm(key, conn, time.monotonic() + self.timeout)
                 try:
-                    response, body = self._once(conn, index)
+                    response, body, reusable, truncated = self._once(conn, index)
+                    failure = None
                 except (http_client.HTTPException, OSError) as exc:
+                    failure = exc
+                expired = self.watchdog.disarm(key)
+                if expired or failure is not None:
                     conn.close()
                     conn = None
+                if expired:
+                    # Whatever the socket said after the watchdog shut it (often a clean-looking end), the
+                    # request ran past its deadline.
+                    if time.monotonic() >= self.watchdog.deadline:
+                        tally.record(error="check_deadline", detail="still running when the check's deadline passed")
+                    else:
+                        tally.record(error="response_deadline",
+                                     detail="the whole answer did not arrive within timeout=%s s" % self.timeout)
+                    break
+                if failure is not None:
                     # A keep-alive connection the server closed while idle is not an error of the
                     # endpoint: retry once on a fresh connection.
                     if used > 0 and attempts == 1:
                         continue
-                    tally.record(error=type(exc).__name__)
+                    kind, detail = _describe(failure, self.timeout)
+                    tally.record(error=kind, detail=detail)
                     break
                 used += 1
-                if response.will_close:
+                if not reusable:
                     conn.close()
                     conn = None
                 if 200 <= response.status < 300:
-                    tally.record(version=self.classify(response, body))
+                    tally.record(version=self.classify(response, body), truncated=truncated)
                 else:
-                    tally.record(error="http_%d" % response.status)
+                    tally.record(error="http_%d" % response.status, detail="answered HTTP %d" % response.status,
+                                 truncated=truncated)
                 break
         if conn is not None:
             conn.close()
 
     def run(self, total, concurrency, error_budget):
-        tally = _Tally(total, error_budget)
-        threads = [threading.Thread(target=self.worker, args=(tally,)) for _dummy in range(max(1, min(concurrency, total)))]
-        started = time.time()
+        """Send; returns (tally, seconds, whether the check's deadline stopped it)."""
+        tally = _Tally(total, error_budget, self.watchdog.deadline)
+        threads = [threading.Thread(target=self.worker, args=(tally, key)) for key in range(max(1, min(concurrency, total)))]
+        started = time.monotonic()
+        self.watchdog.start()
         for thread in threads:
             thread.daemon = True
             thread.start()
+        stuck = False
         for thread in threads:
-            thread.join()
-        return tally, time.time() - started
+            # The watchdog ends every request by the deadline; the grace covers a worker stuck where no socket
+            # shutdown can wake it (a name lookup). Such a daemon thread is left behind and dies with the module.
+            thread.join(max(0.0, self.watchdog.deadline - time.monotonic()) + 1.0)
+            stuck = stuck or thread.is_alive()
+        self.watchdog.stop()
+        with tally.lock:
+            tally.stopped = True
+            snapshot = _Tally(total, error_budget)
+            snapshot.next_index, snapshot.sent, snapshot.error_count = tally.next_index, tally.sent, tally.error_count
+            snapshot.counts, snapshot.errors, snapshot.details = dict(tally.counts), dict(tally.errors), dict(tally.details)
+            snapshot.truncated = tally.truncated
+        passed = stuck or "check_deadline" in snapshot.errors or (
+            snapshot.sent < total and snapshot.error_count <= error_budget)
+        return snapshot, time.monotonic() - started, passed
+
+
+def default_deadline(planned, concurrency):
+    """The check's deadline when timeout_s is unset: 30 s plus 0.5 s per request each worker sends."""
+    return 30.0 + 0.5 * math.ceil(planned / float(max(1, min(concurrency, planned))))
 
 
 def _validate(module):
@@ -457,6 +650,10 @@ def _validate(module):
         module.fail_json(msg="concurrency must lie between 1 and 512, got %s" % params["concurrency"])
     if params["timeout"] <= 0:
         module.fail_json(msg="timeout must be positive, got %s" % params["timeout"])
+    if params["timeout_s"] is not None and params["timeout_s"] <= 0:
+        module.fail_json(msg="timeout_s must be positive, got %s" % params["timeout_s"])
+    if not 1024 <= params["body_bytes"] <= 16 * 1024 * 1024:
+        module.fail_json(msg="body_bytes must lie between 1024 and 16777216, got %s" % params["body_bytes"])
     if not 0 <= params["max_error_ratio"] <= 1:
         module.fail_json(msg="max_error_ratio must lie between 0 and 1, got %s" % params["max_error_ratio"])
     if params["body_patterns"]:
@@ -483,6 +680,8 @@ def main():
             confidence=dict(type="float", default=0.95),
             concurrency=dict(type="int", default=16),
             timeout=dict(type="float", default=5.0),
+            timeout_s=dict(type="float"),
+            body_bytes=dict(type="int", default=65536),
             headers=dict(type="dict", default={}),
             cache_bust_param=dict(type="str", default="split_nonce"),
             max_error_ratio=dict(type="float", default=0.01),
@@ -494,8 +693,11 @@ def main():
     params = module.params
     expected = _validate(module)
     planned = params["requests"] or sample_size(expected, params["tolerance"], params["confidence"])
+    deadline = params["timeout_s"] or default_deadline(planned, params["concurrency"])
     result = dict(
         changed=False,
+        deadline=deadline,
+        deadline_passed=False,
         sample_size=planned,
         tolerance=params["tolerance"],
         confidence=params["confidence"],
@@ -505,14 +707,17 @@ def main():
     if module.check_mode:
         result.update(
             verdict="planned", requests=0, responses=0, counts={}, shares={}, deviations={}, intervals={},
-            errors=dict(count=0, ratio=0.0, max_ratio=params["max_error_ratio"], kinds={}), elapsed=0.0, rps=0.0,
-            reason="check mode: would send %d requests to %s" % (planned, params["url"]),
+            errors=dict(count=0, ratio=0.0, max_ratio=params["max_error_ratio"], kinds={}, details={}), elapsed=0.0,
+            rps=0.0, reason="check mode: would send %d requests to %s" % (planned, params["url"]),
+            msg="Check mode: nothing was sent and nothing was measured; a real run would send %d requests to %s "
+                "within %g s." % (planned, params["url"], deadline),
         )
         module.exit_json(**result)
 
     # More errors than this and the ratio is over the limit whatever the remaining requests do.
     error_budget = int(params["max_error_ratio"] * planned)
-    tally, elapsed = _Prober(module).run(planned, params["concurrency"], error_budget)
+    tally, elapsed, deadline_passed = _Prober(module, time.monotonic() + deadline).run(
+        planned, params["concurrency"], error_budget)
     stats = evaluate(tally.counts, expected, params["tolerance"], params["confidence"])
     error_ratio = tally.error_count / tally.sent if tally.sent else 0.0
     result.update(
@@ -524,22 +729,32 @@ def main():
         deviations=stats["deviations"],
         intervals=stats["intervals"],
         errors=dict(count=tally.error_count, ratio=round(error_ratio, 4), max_ratio=params["max_error_ratio"],
-                    kinds=dict(tally.errors)),
+                    kinds=dict(tally.errors), details=dict(tally.details)),
         elapsed=round(elapsed, 3),
         rps=round(tally.sent / elapsed, 1) if elapsed > 0 else 0.0,
         verdict=stats["verdict"],
         reason=stats["reason"],
+        deadline_passed=deadline_passed,
+        truncated=tally.truncated,
     )
     if stats["p_value"] is not None:
         result.update(p_value=stats["p_value"], test=stats["test"], max_deviation=stats["max_deviation"])
 
-    if tally.error_count > error_budget:
+    failures = "; ".join("%d %s: %s" % (count, kind, tally.details.get(kind, kind))
+                         for kind, count in sorted(tally.errors.items()))
+    if deadline_passed:
+        result["verdict"] = "fail"
+        result["reason"] = "the check's deadline timeout_s=%g s passed after %d of %d requests%s" % (
+            deadline, tally.sent, planned, " (failures: %s)" % failures if failures else "")
+    elif tally.error_count > error_budget:
         result["verdict"] = "fail"
         result["reason"] = "%d of %d requests failed (%s), more than max_error_ratio=%s allows" % (
-            tally.error_count, tally.sent, ", ".join("%s: %d" % item for item in sorted(tally.errors.items())),
-            params["max_error_ratio"])
+            tally.error_count, tally.sent, failures, params["max_error_ratio"])
     shares = ", ".join("%s %.1f%% (expected %g%%)" % (v, result["shares"][v], result["expected"][v]) for v in result["shares"])
     summary = "%s: %s. Observed over %d answers: %s." % (result["verdict"], result["reason"], stats["total"], shares or "nothing")
+    if tally.truncated:
+        summary += " %d answers had a body longer than body_bytes=%d: only that prefix was read%s." % (
+            tally.truncated, params["body_bytes"], " and searched" if params["body_patterns"] else "")
     if result["verdict"] == "fail" or (result["verdict"] == "inconclusive" and params["fail_on_inconclusive"]):
         module.fail_json(msg=summary, **result)
     module.exit_json(msg=summary, **result)

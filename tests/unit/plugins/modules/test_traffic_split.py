@@ -150,7 +150,8 @@ def test_connection_refused_is_an_error(capsys):
     failed, result = run_module({"url": "http://127.0.0.1:%d/" % port, "expected": {"v1": 50, "v2": 50},
                                  "timeout": 1}, capsys)
     assert failed
-    assert "ConnectionRefusedError" in result["errors"]["kinds"]
+    assert "connection_refused" in result["errors"]["kinds"]
+    assert "connection refused" in result["msg"]
 
 
 def test_check_mode_sends_nothing(server, capsys):
@@ -159,6 +160,7 @@ def test_check_mode_sends_nothing(server, capsys):
     assert result["verdict"] == "planned"
     assert result["sample_size"] == 1068
     assert result["requests"] == 0
+    assert "nothing was sent" in result["msg"]
     assert not server.queries
 
 

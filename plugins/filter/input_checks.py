@@ -1,0 +1,123 @@
+# Copyright: (c) 2026, boutique.ops maintainers
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+"""Input checks shared by every role: control characters in any input are refused.
+
+A newline in a value that reaches a file, a command line or a label adds a line to it (an extra
+``ssh-keys`` entry, an extra command in ``commands.sh``). No input of this collection needs a control
+character, so preflight refuses them in every input of every role before anything changes:
+``role_input_names`` lists the inputs (every option of every role's argument spec, plus the short
+names their defaults read, such as ``weight``), and ``control_character_violations`` names every
+offending one in the values it is given.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import yaml
+
+from ansible.errors import AnsibleFilterError
+
+# C0 controls (NUL, TAB, LF, CR, ESC ...), DEL, C1 controls (NEL ...) and the Unicode line and
+# paragraph separators, which YAML and many tools also treat as line breaks.
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_NAMES = {
+    "\x00": "NUL", "\t": "tab", "\n": "newline", "\r": "carriage return", "\x1b": "escape",
+    "\x7f": "DEL", "\x85": "next line (NEL)", "\u2028": "line separator", "\u2029": "paragraph separator",
+}
+# "{{ weight | default('') }}": a role default that reads a short entry-point name.
+_SHORT_NAME_RE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\|\s*default\(")
+# Longest excerpt of a value shown in a message.
+_EXCERPT = 60
+
+
+def _describe(char):
+    return "%s (U+%04X)" % (_NAMES.get(char, "control character"), ord(char))
+
+
+def _excerpt(text):
+    shown = text if len(text) <= _EXCERPT else text[:_EXCERPT] + "..."
+    return shown.encode("unicode_escape").decode("ascii").replace("'", "\\'")
+
+
+def _walk(value, path):
+    """Yields (path, text) for every string in value, dict keys included, depth-first."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str):
+                yield "a key of %s" % path, key
+            yield from _walk(item, "%s[%r]" % (path, key) if isinstance(key, str) else "%s[%s]" % (path, key))
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            yield from _walk(item, "%s[%d]" % (path, index))
+
+
+def control_character_violations(values):
+    """One sentence per input holding a control character, naming it and saying what to do.
+
+    ``values`` maps input names to their current values (strings, numbers, lists, dicts, nested);
+    None stands for an input that is not set. Every string is checked, dict keys included.
+    """
+    if not isinstance(values, dict):
+        raise AnsibleFilterError("control_character_violations expects a dict of input names to values, got %s"
+                                 % type(values).__name__)
+    problems = []
+    for name in sorted(values):
+        for path, text in _walk(values[name], str(name)):
+            match = _CONTROL_RE.search(text)
+            if match is None:
+                continue
+            kinds = sorted(set(_describe(char) for char in _CONTROL_RE.findall(text)))
+            problems.append(
+                "%s contains %s at position %d ('%s'): control characters are refused in every input, since they "
+                "would add lines to rendered files, commands and labels. Remove them, e.g. -e '%s=...' with the value "
+                "on one line." % (path, ", ".join(kinds), match.start(), _excerpt(text), name))
+    return problems
+
+
+def _load(path):
+    if not os.path.isfile(path):
+        return None
+    with open(path, encoding="utf-8") as handle:
+        try:
+            return yaml.safe_load(handle)
+        except yaml.YAMLError as exc:
+            raise AnsibleFilterError("%s is not valid YAML: %s" % (path, exc))
+
+
+def role_input_names(roles_dir, roles=None):
+    """Sorted names of the inputs of ``roles`` (every role folder in ``roles_dir`` when None).
+
+    An input is an option of any entry point of the role's meta/argument_specs.yml, or a short name
+    the role's defaults read with ``| default(...)`` (``weight``, ``target_url``, ``duration`` ...).
+    """
+    if not os.path.isdir(str(roles_dir)):
+        raise AnsibleFilterError("role_input_names: %s is not a folder of roles" % roles_dir)
+    if roles is None:
+        roles = sorted(entry for entry in os.listdir(str(roles_dir)) if os.path.isdir(os.path.join(str(roles_dir), entry)))
+    names = set()
+    for role in roles:
+        role = str(role).rsplit(".", maxsplit=1)[-1]
+        specs = _load(os.path.join(str(roles_dir), role, "meta", "argument_specs.yml")) or {}
+        for entry in (specs.get("argument_specs") or {}).values():
+            names.update(str(option) for option in ((entry or {}).get("options") or {}))
+        defaults_path = os.path.join(str(roles_dir), role, "defaults", "main.yml")
+        if os.path.isfile(defaults_path):
+            with open(defaults_path, encoding="utf-8") as handle:
+                text = handle.read()
+            names.update(_SHORT_NAME_RE.findall(text))
+            names.update(str(key) for key in (yaml.safe_load(text) or {}) if not str(key).startswith("_"))
+    return sorted(names)
+
+
+class FilterModule:
+    """boutique.ops input checks."""
+
+    def filters(self):
+        return {
+            "control_character_violations": control_character_violations,
+            "role_input_names": role_input_names,
+        }
