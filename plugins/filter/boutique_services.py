@@ -3,7 +3,7 @@
 """Online Boutique filters: which services a profile deploys, what an absent service breaks,
 and the Kubernetes objects built from the role's service catalog.
 
-The call graph and the graceful/breaking split come from upstream v0.10.6 (see DESIGN.md):
+The call graph and the graceful/breaking split come from upstream v0.10.6 (roles/boutique/README.md, "Profiles"):
 the frontend and checkoutservice log and carry on without ad, recommendation and email
 services, and fail a request when any other callee is missing.
 """
