@@ -22,7 +22,8 @@ run_syntax() {
   return $rc
 }
 run_sanity() { scripts/sanity.sh; }
-run_pytest() { python -m pytest; }
+# Two workers (pytest-xdist): the tests use their own temporary folders and free ports.
+run_pytest() { python -m pytest -n 2; }
 run_molecule_scenario() { molecule test --scenario-name "$1"; }
 
 results=()

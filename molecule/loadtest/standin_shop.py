@@ -7,6 +7,9 @@ the real frontend, counts every request, and can be told to fail:
   --fail-above N   answer 503 to everything while more than N client connections are open
                    (each locust user keeps one keep-alive connection: N users is the capacity)
   --fail-after S   answer 503 to everything from S seconds after start (a dying shop)
+  --versions v1=3,v2=1   answer each request from one version, picked by weight, named in the
+                   x-boutique-version header as the canary's routes do (counted per version)
+  (the Host header of every request is counted under counts["hosts"])
 
   python standin_shop.py --port-file /tmp/port [--fail-above 10] [--fail-after 20] [--stats-file f.json]
 
@@ -21,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import signal
 import socket
 import threading
@@ -37,13 +41,14 @@ ORDER = b"<html><title>Online Boutique</title><body><h3>Your order is complete!<
 class Shop:
     """Counters and failure rules, shared by the handler threads."""
 
-    def __init__(self, fail_above=0, fail_after=0.0, stats_file=""):
+    def __init__(self, fail_above=0, fail_after=0.0, stats_file="", versions=None):
         self.lock = threading.Lock()
         self.started = time.time()
         self.fail_above = fail_above
         self.fail_after = fail_after
         self.stats_file = stats_file
         self.open_connections = 0
+        self.versions = versions or []
         self.max_connections = 0
         self.counts = {"total": 0, "journey": 0, "redirect_follow": 0, "failed": 0, "routes": {}}
         if stats_file and os.path.exists(stats_file):
@@ -104,6 +109,8 @@ def make_handler(shop):
             self.send_header("Content-Length", str(len(body)))
             if location:
                 self.send_header("Location", location)
+            if getattr(self, "version", ""):
+                self.send_header("x-boutique-version", self.version)
             # Headers and body in one write: two small writes would stall on Nagle's algorithm.
             self._headers_buffer.append(b"\r\n")
             self.wfile.write(b"".join(self._headers_buffer) + body)
@@ -145,9 +152,15 @@ def make_handler(shop):
                 else:
                     counts["journey"] += 1
                     counts["routes"][name] = counts["routes"].get(name, 0) + 1
+                host = self.headers.get("Host", "")
+                counts.setdefault("hosts", {})[host] = counts.setdefault("hosts", {}).get(host, 0) + 1
+                version = random.choices([pair[0] for pair in shop.versions], [pair[1] for pair in shop.versions])[0] if shop.versions else ""
+                if version:
+                    counts.setdefault("versions", {})[version] = counts.setdefault("versions", {}).get(version, 0) + 1
                 failing = shop.failing()
                 if failing:
                     counts["failed"] += 1
+            self.version = version
             if failing:
                 self._send(503, b"overloaded")
             else:
@@ -167,10 +180,12 @@ def main():
     parser.add_argument("--fail-above", type=int, default=0)
     parser.add_argument("--fail-after", type=float, default=0.0)
     parser.add_argument("--stats-file", default="")
+    parser.add_argument("--versions", default="", help="e.g. v1=3,v2=1")
     parser.add_argument("--max-seconds", type=float, default=600.0, help="stop by itself after this long")
     args = parser.parse_args()
 
-    shop = Shop(args.fail_above, args.fail_after, args.stats_file)
+    versions = [(item.partition("=")[0], float(item.partition("=")[2])) for item in args.versions.split(",") if item]
+    shop = Shop(args.fail_above, args.fail_after, args.stats_file, versions)
     server = ThreadingHTTPServer((args.host, args.port), make_handler(shop))
     server.daemon_threads = True
     stop = threading.Event()

@@ -3,71 +3,20 @@
 """Online Boutique filters: which services a profile deploys, what an absent service breaks,
 and the Kubernetes objects built from the role's service catalog.
 
-The call graph and the graceful/breaking split come from upstream v0.10.6 (roles/boutique/README.md, "Profiles"):
-the frontend and checkoutservice log and carry on without ad, recommendation and email
+Generic code: the services, their call graph, what each one's absence costs and the profiles are
+data, in roles/boutique/vars/main.yml (_boutique_catalog, _boutique_profiles), from upstream
+v0.10.6: the frontend and checkoutservice log and carry on without ad, recommendation and email
 services, and fail a request when any other callee is missing.
 """
 
 from __future__ import annotations
 
-import copy
 import re
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.boutique.ops.plugins.filter.manifests import to_manifests
+from ansible_collections.boutique.ops.plugins.module_utils.plain_data import plain_copy
 
-# Every workload the catalog knows, in upstream's order (the order objects are built in).
-SHOP_SERVICES = (
-    "frontend",
-    "adservice",
-    "currencyservice",
-    "cartservice",
-    "redis-cart",
-    "recommendationservice",
-    "checkoutservice",
-    "emailservice",
-    "paymentservice",
-    "shippingservice",
-    "productcatalogservice",
-)
-LOADGENERATOR = "loadgenerator"
-KNOWN_SERVICES = SHOP_SERVICES + (LOADGENERATOR,)
-
-# caller -> callees (gRPC, and the cart's Redis).
-CALL_GRAPH = {
-    "frontend": ("productcatalogservice", "currencyservice", "cartservice", "recommendationservice",
-                 "shippingservice", "checkoutservice", "adservice"),
-    "checkoutservice": ("cartservice", "productcatalogservice", "currencyservice", "shippingservice",
-                        "paymentservice", "emailservice"),
-    "recommendationservice": ("productcatalogservice",),
-    "cartservice": ("redis-cart",),
-    "loadgenerator": ("frontend",),
-}
-
-# What a shopper loses when the service is absent. Graceful ones leave the shop working.
-GRACEFUL = {
-    "adservice": "the frontend shows no ads",
-    "recommendationservice": "the frontend shows no recommendations",
-    "emailservice": "checkout sends no confirmation email",
-    LOADGENERATOR: "no in-cluster load (this project brings its own load generators)",
-}
-BREAKING = {
-    "frontend": "the whole shop: there is no web front end",
-    "currencyservice": "browse, cart and checkout: every page converts prices",
-    "productcatalogservice": "browse, cart and checkout: no product can be listed or looked up",
-    "cartservice": "browse, cart and checkout: every page reads the cart",
-    "shippingservice": "cart and checkout: the cart page quotes shipping, checkout ships the order",
-    "checkoutservice": "checkout: orders cannot be placed",
-    "paymentservice": "checkout: the card cannot be charged",
-    "redis-cart": "cart and checkout: cartservice cannot store carts (or set boutique_cart_store=memory)",
-}
-REDIS_GRACEFUL = "nothing: the cart is in memory (boutique_cart_store=memory), carts are lost when cartservice restarts"
-
-PROFILES = {
-    "full": (),
-    # The seed's minimal shop: the graceful services and the in-cluster load generator left out.
-    "minimal": ("adservice", "recommendationservice", "emailservice", LOADGENERATOR),
-    "custom": None,
-}
 CART_STORES = ("redis", "memory")
 
 # Labels on every object the role owns; apply mode prunes by them.
@@ -88,62 +37,85 @@ def _as_list(value, name):
     return list(value)
 
 
-def _callers(service, present):
+def _check_catalog(catalog):
+    """The catalog as {service: entry}, each entry with calls and absent {graceful, effect}."""
+    if not isinstance(catalog, dict) or not catalog:
+        raise AnsibleFilterError("the Online Boutique catalog (_boutique_catalog) must be a non-empty dict, got %r" % type(catalog).__name__)
+    for service, entry in catalog.items():
+        absent = entry.get("absent") if isinstance(entry, dict) else None
+        if not isinstance(absent, dict) or not isinstance(absent.get("effect"), str) or not isinstance(absent.get("graceful"), bool):
+            raise AnsibleFilterError("catalog entry %s needs absent: {graceful: true|false, effect: what a shopper loses}" % service)
+        unknown = [callee for callee in entry.get("calls") or [] if callee not in catalog]
+        if unknown:
+            raise AnsibleFilterError("catalog entry %s calls services the catalog does not hold: %s" % (service, ", ".join(unknown)))
+    return catalog
+
+
+def _callers(catalog, service, present):
     """Present services that call ``service`` directly."""
-    return [caller for caller, callees in CALL_GRAPH.items() if service in callees and caller in present]
+    return [caller for caller, entry in catalog.items() if service in (entry.get("calls") or []) and caller in present]
 
 
-def boutique_breakage(absent, cart_store="redis", present=None):
+def boutique_breakage(absent, catalog, cart_store="redis", present=None):
     """Sort absent services into graceful and breaking, each with what a shopper loses.
 
-    Returns ``{"graceful": {svc: effect}, "breaking": {svc: effect}, "unknown": [names],
-    "callers": {svc: [present callers]}}``. ``present`` (default: every other known service)
-    only shapes ``callers``.
+    ``catalog`` is the role's service catalog (each entry's ``calls`` and ``absent``). Returns
+    ``{"graceful": {svc: effect}, "breaking": {svc: effect}, "unknown": [names], "callers": {svc: [present callers]}}``.
+    ``present`` (default: every other catalog service) only shapes ``callers``.
     """
+    catalog = _check_catalog(catalog)
     if cart_store not in CART_STORES:
         raise AnsibleFilterError("cart_store must be one of %s, got %r" % (", ".join(CART_STORES), cart_store))
     absent = _as_list(absent, "absent")
     if present is None:
-        present = [svc for svc in KNOWN_SERVICES if svc not in absent]
+        present = [svc for svc in catalog if svc not in absent]
     result = {"graceful": {}, "breaking": {}, "unknown": [], "callers": {}}
     for service in absent:
-        if service not in KNOWN_SERVICES:
+        if service not in catalog:
             if service not in result["unknown"]:
                 result["unknown"].append(service)
             continue
-        result["callers"][service] = _callers(service, present)
-        if service == "redis-cart" and cart_store == "memory":
-            result["graceful"][service] = REDIS_GRACEFUL
-        elif service in GRACEFUL:
-            result["graceful"][service] = GRACEFUL[service]
+        entry = catalog[service]
+        result["callers"][service] = _callers(catalog, service, present)
+        if entry.get("only_with_cart_store") not in (None, cart_store):
+            result["graceful"][service] = entry.get("unused") or entry["absent"]["effect"]
+        elif entry["absent"]["graceful"]:
+            result["graceful"][service] = entry["absent"]["effect"]
         else:
-            result["breaking"][service] = BREAKING[service]
+            result["breaking"][service] = entry["absent"]["effect"]
     return result
 
 
-def boutique_plan(profile, exclude=None, loadgenerator=False, cart_store="redis", allow_broken=False):
+def boutique_plan(profile, catalog, profiles, exclude=None, loadgenerator=False, cart_store="redis", allow_broken=False):
     """Work out the services a profile deploys and check that the shop still works.
 
-    Returns a dict: ``services`` (deployed, upstream order), ``absent``, ``graceful`` and
+    ``catalog`` and ``profiles`` are the role's data (roles/boutique/vars/main.yml); a profile
+    maps to the services it leaves out, or to nothing (custom: ``exclude``).
+    Returns a dict: ``services`` (deployed, catalog order), ``absent``, ``graceful`` and
     ``breaking`` (service -> effect), ``problems`` (messages; empty when the plan is
     acceptable) and ``notes`` (what the absences cost, for the log).
     """
+    catalog = _check_catalog(catalog)
+    if not isinstance(profiles, dict):
+        raise AnsibleFilterError("the profiles (_boutique_profiles) must be a dict, got %r" % type(profiles).__name__)
     problems = []
     exclude = _as_list(exclude, "boutique_exclude")
-    if profile not in PROFILES:
+    empty = {"services": [], "absent": [], "graceful": {}, "breaking": {}, "problems": problems, "notes": []}
+    if profile not in profiles:
         problems.append(
             "boutique_profile=%s is not a profile. Allowed: %s, e.g. -e boutique_profile=minimal"
-            % (profile, ", ".join(PROFILES))
+            % (profile, ", ".join(profiles))
         )
-        return {"services": [], "absent": [], "graceful": {}, "breaking": {}, "problems": problems, "notes": []}
+        return empty
     if cart_store not in CART_STORES:
         problems.append(
             "boutique_cart_store=%s is not a cart store. Allowed: %s, e.g. -e boutique_cart_store=memory"
             % (cart_store, ", ".join(CART_STORES))
         )
-        return {"services": [], "absent": [], "graceful": {}, "breaking": {}, "problems": problems, "notes": []}
+        return empty
 
-    if profile == "custom":
+    custom = profiles[profile] is None
+    if custom:
         left_out = list(exclude)
     else:
         if exclude:
@@ -152,31 +124,33 @@ def boutique_plan(profile, exclude=None, loadgenerator=False, cart_store="redis"
                 "e.g. -e boutique_profile=custom -e '{\"boutique_exclude\": [\"adservice\"]}'"
                 % (exclude, profile)
             )
-        left_out = list(PROFILES[profile])
-    # The in-cluster load generator follows boutique_loadgenerator in every profile (custom can
-    # still exclude it).
-    if loadgenerator and profile != "custom" and LOADGENERATOR in left_out:
-        left_out.remove(LOADGENERATOR)
-    if not loadgenerator and LOADGENERATOR not in left_out:
-        left_out.append(LOADGENERATOR)
-    # Nothing talks to redis-cart once the cart lives in cartservice's memory.
-    if cart_store == "memory" and "redis-cart" not in left_out:
-        left_out.append("redis-cart")
+        left_out = list(profiles[profile])
+    for service, entry in catalog.items():
+        # An in-cluster load generator follows boutique_loadgenerator in every profile (custom can still exclude it).
+        if entry.get("only_with_loadgenerator"):
+            if loadgenerator and not custom and service in left_out:
+                left_out.remove(service)
+            if not loadgenerator and service not in left_out:
+                left_out.append(service)
+        # Nothing talks to redis-cart once the cart lives in cartservice's memory.
+        if entry.get("only_with_cart_store") not in (None, cart_store) and service not in left_out:
+            left_out.append(service)
 
-    services = [svc for svc in KNOWN_SERVICES if svc not in left_out]
-    absent = [svc for svc in KNOWN_SERVICES if svc in left_out]
-    breakage = boutique_breakage(left_out, cart_store=cart_store, present=services)
+    services = [svc for svc in catalog if svc not in left_out]
+    absent = [svc for svc in catalog if svc in left_out]
+    breakage = boutique_breakage(left_out, catalog, cart_store=cart_store, present=services)
     if breakage["unknown"]:
         problems.append(
             "boutique_exclude names unknown services: %s. Known services: %s, "
             "e.g. -e '{\"boutique_exclude\": [\"adservice\", \"emailservice\"]}'"
-            % (", ".join(breakage["unknown"]), ", ".join(KNOWN_SERVICES))
+            % (", ".join(breakage["unknown"]), ", ".join(catalog))
         )
     if breakage["breaking"] and not allow_broken:
+        graceful = sorted(svc for svc, entry in catalog.items() if entry["absent"]["graceful"])
         problems.append(
             "boutique_exclude leaves out services the shop cannot work without: %s. "
             "Only %s can be left out gracefully; to deploy a broken shop on purpose add -e boutique_allow_broken=true"
-            % (_describe(breakage["breaking"], breakage["callers"]), ", ".join(sorted(GRACEFUL)))
+            % (_describe(breakage["breaking"], breakage["callers"]), ", ".join(graceful))
         )
     notes = ["%s absent: %s" % (svc, effect) for svc, effect in breakage["graceful"].items()]
     notes += ["%s absent: BREAKS %s" % (svc, effect) for svc, effect in breakage["breaking"].items()]
@@ -214,14 +188,14 @@ def _image(entry, settings):
 
 def _container(service, entry, settings):
     container = {"name": entry.get("container_name", "server")}
-    container["securityContext"] = copy.deepcopy(settings["container_security_context"])
+    container["securityContext"] = plain_copy(settings["container_security_context"])
     container["image"] = _image(entry, settings)
     if entry.get("port"):
         port = {"containerPort": entry["port"]}
         if entry.get("port_name"):
             port = {"name": entry["port_name"], "containerPort": entry["port"]}
         container["ports"] = [port]
-    env = copy.deepcopy(entry.get("env") or [])
+    env = plain_copy(entry.get("env") or [])
     if service == "cartservice" and settings.get("cart_store") == "memory":
         # cartservice keeps carts in memory when REDIS_ADDR is empty.
         env = [{"name": var["name"], "value": ""} if var["name"] == "REDIS_ADDR" else var for var in env]
@@ -231,12 +205,12 @@ def _container(service, entry, settings):
         container["env"] = env
     for key in ("readinessProbe", "livenessProbe"):
         if entry.get(key):
-            container[key] = copy.deepcopy(entry[key])
+            container[key] = plain_copy(entry[key])
     resources = (settings.get("resources") or {}).get(service, entry.get("resources"))
     if resources:
-        container["resources"] = copy.deepcopy(resources)
+        container["resources"] = plain_copy(resources)
     if entry.get("volume_mounts"):
-        container["volumeMounts"] = copy.deepcopy(entry["volume_mounts"])
+        container["volumeMounts"] = plain_copy(entry["volume_mounts"])
     return container
 
 
@@ -247,15 +221,15 @@ def _deployment(service, entry, settings, labels):
         pod_spec["serviceAccountName"] = service
     if entry.get("termination_grace_period") is not None:
         pod_spec["terminationGracePeriodSeconds"] = entry["termination_grace_period"]
-    pod_spec["securityContext"] = copy.deepcopy(settings["pod_security_context"])
+    pod_spec["securityContext"] = plain_copy(settings["pod_security_context"])
     if entry.get("init_containers"):
-        init = copy.deepcopy(entry["init_containers"])
+        init = plain_copy(entry["init_containers"])
         for container in init:
-            container.setdefault("securityContext", copy.deepcopy(settings["container_security_context"]))
+            container.setdefault("securityContext", plain_copy(settings["container_security_context"]))
         pod_spec["initContainers"] = init
     pod_spec["containers"] = [_container(service, entry, settings)]
     if entry.get("volumes"):
-        pod_spec["volumes"] = copy.deepcopy(entry["volumes"])
+        pod_spec["volumes"] = plain_copy(entry["volumes"])
     template_meta = {"labels": pod_labels}
     if entry.get("pod_annotations"):
         template_meta["annotations"] = dict(entry["pod_annotations"])
@@ -355,17 +329,22 @@ def boutique_render_files(objects):
     return [{"file": name, "objects": objs} for name, objs in files.items()]
 
 
-def boutique_stale(found, keep):
+def boutique_manifest_files(objects):
+    """The render folder's files for boutique.ops.render_files: ``[{"path": "<component>.yml", "content": manifests}]``."""
+    return [{"path": group["file"], "content": to_manifests(group["objects"])} for group in boutique_render_files(objects)]
+
+
+def boutique_stale(found, keep, services):
     """Objects found in the cluster that the role owns but the plan no longer holds.
 
     ``found``: objects as k8s_info returns them (the ``resources`` lists, concatenated);
-    ``keep``: the planned objects. Only objects labelled managed-by boutique.ops and named like
-    a catalog workload (or frontend-external) are candidates, so objects that other roles
+    ``keep``: the planned objects; ``services``: the catalog's service names. Only objects labelled
+    managed-by boutique.ops and named like a catalog workload (or frontend-external) are candidates, so objects that other roles
     derived from the catalog (e.g. the canary's frontend-v2) are never pruned here.
     Returns ``[{"apiVersion", "kind", "name", "namespace"}]``.
     """
     keep_ids = {(obj["kind"], obj["metadata"]["name"]) for obj in keep}
-    owned_names = set(KNOWN_SERVICES) | {"frontend-external"}
+    owned_names = set(_as_list(services, "services")) | {"frontend-external"}
     stale = []
     for obj in found or []:
         meta = obj.get("metadata", {})
@@ -395,6 +374,7 @@ class FilterModule:
             "boutique_plan": boutique_plan,
             "boutique_objects": boutique_objects,
             "boutique_render_files": boutique_render_files,
+            "boutique_manifest_files": boutique_manifest_files,
             "boutique_stale": boutique_stale,
             "boutique_dns_label": boutique_dns_label,
         }

@@ -12,11 +12,11 @@ canary_mesh_status  which Deployments still need a restart to get their Istio si
 
 from __future__ import annotations
 
-import copy
 import math
 import re
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.boutique.ops.plugins.module_utils.plain_data import plain_copy
 
 VERSIONS = ("v1", "v2")
 _INT = re.compile(r"^\s*\d+\s*$")
@@ -165,7 +165,7 @@ def canary_frontend_v2(frontend, image="", message="Online Boutique v2", replica
     """
     if not isinstance(frontend, dict) or frontend.get("kind") != "Deployment":
         raise AnsibleFilterError("canary_frontend_v2 expects the frontend Deployment, got %r" % (type(frontend).__name__,))
-    v2 = copy.deepcopy(frontend)
+    v2 = plain_copy(frontend)
     meta = v2.setdefault("metadata", {})
     meta["name"] = name
     meta.pop("resourceVersion", None)

@@ -4,11 +4,11 @@
 
 from __future__ import annotations
 
-import copy
 import ipaddress
 import json
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.boutique.ops.plugins.module_utils.plain_data import plain_copy
 
 
 def _point_at(datasource, uid):
@@ -27,7 +27,7 @@ def monitoring_dashboard(dashboard, datasource_uid, namespace=None):
         raise AnsibleFilterError("monitoring_dashboard expects a Grafana dashboard (a dict with a panels list)")
     if not datasource_uid:
         raise AnsibleFilterError("monitoring_dashboard needs a datasource uid")
-    result = copy.deepcopy(dashboard)
+    result = plain_copy(dashboard)
     for panel in result["panels"]:
         _point_at(panel.get("datasource"), datasource_uid)
         for target in panel.get("targets", []):

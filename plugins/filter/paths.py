@@ -21,28 +21,8 @@ def cwd_path(path):
     return os.path.normpath(os.path.abspath(os.path.expanduser(path)))
 
 
-def writable_dir_problem(path):
-    """Return why ``path`` cannot be used as a folder to write into, or '' when it can.
-
-    A folder that does not exist yet is fine when its nearest existing parent is a folder this
-    user can write into (it can be created): check mode creates nothing, yet must not refuse it.
-    """
-    target = cwd_path(path)
-    probe = target
-    while not os.path.lexists(probe):
-        parent = os.path.dirname(probe)
-        if parent == probe:
-            break
-        probe = parent
-    if not os.path.isdir(probe):
-        return "%s is not a folder" % probe
-    if not os.access(probe, os.W_OK | os.X_OK):
-        return "%s cannot be written" % probe
-    return ""
-
-
 class FilterModule:
     """boutique.ops path filters."""
 
     def filters(self):
-        return {"cwd_path": cwd_path, "writable_dir_problem": writable_dir_problem}
+        return {"cwd_path": cwd_path}

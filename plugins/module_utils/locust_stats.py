@@ -19,6 +19,8 @@ import json
 import os
 import re
 
+from ansible_collections.boutique.ops.plugins.module_utils.breaking_point import find as find_breaking_point
+
 AGGREGATED = "Aggregated"
 
 # "Worker vm_1234abcd failed to send heartbeat, setting state to missing." (locust 2.x runners.py)
@@ -152,23 +154,15 @@ def failure_ratio_series(points, window_s):
 
 
 def breaking_point(points, threshold, window_s, min_requests=10):
-    """The first moment the failure ratio over a sliding window passes ``threshold``.
+    """The breaking point of the CSV history: module_utils/breaking_point.py's one rule.
 
-    The same rule as the stress shape in the locustfile (FailureWindow), applied to the CSV
-    history. Returns {users, at, after_s, failure_ratio} or None.
+    The locustfile's shapes feed the same rule the same rows while the run goes on, so summary.json
+    and the master's log agree. Returns {users, at, after_s, failure_ratio} or None.
     """
-    if not points:
+    point = find_breaking_point(points, threshold, window_s, min_requests)
+    if point is None:
         return None
-    for (t, value, requests), point in zip(failure_ratio_series(points, window_s), points):
-        # Rows after the users stopped only carry the workers' last reports: not a load level.
-        if value is not None and requests >= min_requests and value > threshold and point["users"] > 0:
-            return {
-                "users": point["users"],
-                "at": iso_utc(t),
-                "after_s": t - points[0]["t"],
-                "failure_ratio": round(value, 4),
-            }
-    return None
+    return {key: point[key] for key in ("users", "at", "after_s", "failure_ratio")}
 
 
 def run_duration(points):
@@ -246,6 +240,16 @@ def read_run_info(path):
         return {}
     with io.open(path, encoding="utf-8") as handle:
         return json.load(handle)
+
+
+def read_versions(path):
+    """Per-version results the locustfile wrote (PREFIX_versions.json): {"v1": {requests, failures, p95_ms}}; {} when absent."""
+    if not os.path.exists(path):
+        return {}
+    with io.open(path, encoding="utf-8") as handle:
+        data = json.load(handle)
+    return {str(version): {"requests": int(entry["requests"]), "failures": int(entry["failures"]), "p95_ms": entry.get("p95_ms")}
+            for version, entry in sorted(data.items())}
 
 
 def _round(value, digits=1):
@@ -327,6 +331,9 @@ def summarize(prefix, profile, master_log=None, run_info=None, threshold=0.05, w
         series = [item for item in failure_ratio_series(points, window_s) if item[1] is not None]
         summary["recovered"] = bool(series) and series[-1][1] <= threshold
         summary["final_failure_ratio"] = round(series[-1][1], 4) if series else None
+    versions = read_versions(prefix + "_versions.json")
+    if versions:
+        summary["versions"] = versions
     if partial_reasons:
         summary["notes"].append("partial run: " + "; ".join(partial_reasons) + "; the CSVs hold what ran until then")
     return summary

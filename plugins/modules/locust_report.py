@@ -88,7 +88,8 @@ options:
     default: false
   wait_s:
     description:
-      - With O(progress=true), sleep this many seconds before reading, so that one task paces a polling loop.
+      - With O(progress=true), sleep up to this many seconds before reading, so that one task paces a polling loop;
+        with O(run_info), return as soon as that run record says locust has ended (RV(run_ended)).
     type: float
     default: 0
   heartbeat:
@@ -96,6 +97,13 @@ options:
       - With O(progress=true), touch this file first; the run wrapper interrupts the run when it goes stale
         (the playbook was stopped, for example with Ctrl-C). Not reported as a change.
     type: path
+  analysis:
+    description:
+      - The result of M(boutique.ops.load_analysis) with C(status=done), or a dict with C(status) (C(skipped) or
+        C(failed)) and C(reason) when there is none.
+        Stored in C(summary.json) under C(analysis); C(report.html) gets a section with the verdict, the top services
+        and C(saturation.png).
+    type: dict
 
 requirements:
   - matplotlib (for O(report=true))
@@ -149,6 +157,11 @@ summary:
     breaking_point_at: "2026-11-29T17:56:14Z"
     workers: {expected: 2, connected: 2, lost: [], lost_count: 0}
     notes: []
+run_ended:
+  description: With O(progress=true) and O(run_info), whether the run record says locust has exited.
+  returned: when O(progress=true)
+  type: bool
+  sample: false
 progress:
   description: The latest Aggregated row of the history (empty before the first one).
   returned: when O(progress=true)
@@ -191,6 +204,17 @@ from ansible_collections.boutique.ops.plugins.module_utils.locust_plot import (
     render_html,
     write_if_changed,
 )
+from ansible_collections.boutique.ops.plugins.module_utils import load_analysis_report
+
+
+def _run_ended(path):
+    """Whether the run record (run.json) says locust has exited; False while absent or unreadable."""
+    if not path:
+        return False
+    try:
+        return read_run_info(path).get("rc") is not None
+    except ValueError:
+        return False
 
 
 def run_module():
@@ -209,6 +233,7 @@ def run_module():
             progress=dict(type="bool", default=False),
             wait_s=dict(type="float", default=0.0),
             heartbeat=dict(type="path"),
+            analysis=dict(type="dict"),
         ),
         supports_check_mode=True,
     )
@@ -217,8 +242,14 @@ def run_module():
         if params["heartbeat"] and not module.check_mode:
             with open(params["heartbeat"], "a"):
                 os.utime(params["heartbeat"], None)
-        time.sleep(max(0.0, params["wait_s"]))
-        module.exit_json(changed=False, progress=read_progress(params["csv_prefix"]))
+        # Wait up to wait_s, but return as soon as the run record says locust has ended, so that a
+        # poll loop ends within moments of the master.
+        deadline = time.time() + max(0.0, params["wait_s"])
+        ended = _run_ended(params["run_info"])
+        while not ended and time.time() < deadline:
+            time.sleep(min(0.5, max(0.0, deadline - time.time())))
+            ended = _run_ended(params["run_info"])
+        module.exit_json(changed=False, progress=read_progress(params["csv_prefix"]), run_ended=ended)
     if not 0 <= params["failure_ratio_threshold"] < 1:
         module.fail_json(msg="failure_ratio_threshold=%s: allowed is 0 <= x < 1, e.g. 0.05" % params["failure_ratio_threshold"])
     if params["window_s"] <= 0:
@@ -240,6 +271,8 @@ def run_module():
         )
     except (LocustCsvError, ValueError) as exc:
         module.fail_json(msg="cannot summarise the locust run: %s" % exc)
+    if params["analysis"] is not None:
+        summary["analysis"] = params["analysis"]
 
     files = [os.path.join(dest, "summary.json")]
     changed = False
@@ -253,7 +286,10 @@ def run_module():
     if params["report"]:
         names, plots_changed = plot_all(summary, read_history(params["csv_prefix"] + "_stats_history.csv"), dest, params["window_s"])
         changed |= plots_changed
-        changed |= write_if_changed(files[1], render_html(summary))
+        changed |= write_if_changed(files[1], load_analysis_report.add_section(render_html(summary), summary.get("analysis")))
+        files.extend(os.path.join(dest, name) for name in names)
+        names, plots_changed = load_analysis_report.write_plot(summary.get("analysis"), dest, write_if_changed)
+        changed |= plots_changed
         files.extend(os.path.join(dest, name) for name in names)
     module.exit_json(changed=changed, summary=summary, files=files)
 

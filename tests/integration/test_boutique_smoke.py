@@ -82,6 +82,9 @@ class StandInFrontend(BaseHTTPRequestHandler):
         session, _new = self._session()
         length = int(self.headers.get("Content-Length") or 0)
         form = parse_qs(self.rfile.read(length).decode())
+        if self.path == "/cart/checkout":
+            self._checkout(session, form)
+            return
         if self.path != "/cart":
             self._reply(404, "not found")
             return
@@ -97,6 +100,24 @@ class StandInFrontend(BaseHTTPRequestHandler):
             self.server.carts.setdefault(session, []).append(product)
         self._reply(302, "", {"Location": "/cart"})
 
+    def _checkout(self, session, form):
+        """Upstream's placeOrderHandler: every form field required, the cart emptied, the order page rendered."""
+        missing = [name for name in CHECKOUT_FIELDS if not (form.get(name) or [""])[0]]
+        items = self.server.carts.get(session, [])
+        if missing or not items:
+            self._reply(422, "invalid form: missing %s" % ", ".join(missing) if missing else "failed to complete the order: empty cart")
+            return
+        if self.server.fault == "checkout":
+            self._reply(500, "failed to complete the order")
+            return
+        self.server.orders.append(self.server.carts.pop(session))
+        self._reply(200, "<title>Online Boutique</title><h3>Your order is complete!</h3>")
+
+
+# The fields of upstream's checkout form (src/frontend/templates/cart.html, handlers.go placeOrderHandler).
+CHECKOUT_FIELDS = ("email", "street_address", "zip_code", "city", "state", "country", "credit_card_number",
+                   "credit_card_expiration_month", "credit_card_expiration_year", "credit_card_cvv")
+
 
 @pytest.fixture(name="shop")
 def fixture_shop():
@@ -104,6 +125,7 @@ def fixture_shop():
     server = ThreadingHTTPServer(("127.0.0.1", 0), StandInFrontend)
     server.fault = None
     server.carts = {}
+    server.orders = []
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
     thread.start()
     yield server
@@ -148,8 +170,9 @@ def test_smoke_passes_against_a_working_shop(tmp_path, shop):
     result = run_smoke(tmp_path, url)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "passed the smoke test" in flat(result.stdout)
-    # Exactly one shopper session put exactly the product in its cart.
-    assert list(shop.carts.values()) == [["OLJCESPC7Z"]]
+    # Exactly one shopper session put exactly the product in its cart, and ordered it.
+    assert shop.orders == [["OLJCESPC7Z"]]
+    assert not shop.carts
 
 
 @pytest.mark.parametrize("fault, line", [
@@ -158,6 +181,7 @@ def test_smoke_passes_against_a_working_shop(tmp_path, shop):
     ("product", "GET /product/OLJCESPC7Z -> 500 (want 200)"),
     ("cart", "POST /cart -> 500 (want 302)"),
     ("forgetful-cart", "GET /cart -> 200, without OLJCESPC7Z in the cart"),
+    ("checkout", "POST /cart/checkout -> 500, without \"Your order is complete!\""),
 ])
 def test_smoke_fails_when_a_shopper_would_notice(tmp_path, shop, fault, line):
     shop.fault = fault
@@ -190,6 +214,7 @@ with open({record!r}, "w") as handle:
 server = ThreadingHTTPServer(("127.0.0.1", 0), StandInFrontend)
 server.fault = None
 server.carts = {{}}
+server.orders = []
 print("Forwarding from 127.0.0.1:%d -> 8080" % server.server_address[1], flush=True)
 server.serve_forever()
 """

@@ -26,7 +26,7 @@ import urllib.request
 import pytest
 import yaml
 
-from ansible_collections.boutique.ops.tests.helpers import free_port, render_playbook, stop_process
+from ansible_collections.boutique.ops.tests.helpers import free_port, stop_process
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PROMETHEUS = shutil.which("prometheus")
@@ -40,9 +40,9 @@ SAMPLES = 121  # 30 minutes
 
 
 @pytest.fixture(scope="module", name="rendered")
-def fixture_rendered(tmp_path_factory):
-    """playbooks/monitoring.yml rendered once for the module; the monitoring sub-folder."""
-    return os.path.join(render_playbook("playbooks/monitoring.yml", tmp_path_factory.mktemp("render")), "monitoring")
+def fixture_rendered(monitoring_render):
+    """playbooks/monitoring.yml rendered once for the session (tests/conftest.py); the monitoring sub-folder."""
+    return os.path.join(monitoring_render, "monitoring")
 
 
 @pytest.fixture(scope="module", name="dashboards")

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+import pathlib
 
 import pytest
 import yaml
@@ -58,11 +59,8 @@ def test_loadbalancer_with_source_ranges_renders(run_playbook, tmp_path):
     assert values["service"] == {"type": "LoadBalancer", "loadBalancerSourceRanges": ["203.0.113.0/24", "2001:db8::/48"]}
 
 
-def test_defaults_are_private_and_secretless(run_playbook, tmp_path):
-    render = tmp_path / "render"
-    run = run_playbook("site.yml", "-e", "ops_render_dir=%s" % render)
-    assert run.returncode == 0, run.output[-2000:]
-    folder = render / "monitoring"
+def test_defaults_are_private_and_secretless(site_render):
+    folder = pathlib.Path(site_render) / "monitoring"
     grafana = yaml.safe_load((folder / "grafana-values.yml").read_text())
     prometheus = yaml.safe_load((folder / "prometheus-values.yml").read_text())
     assert grafana["service"] == {"type": "ClusterIP"}

@@ -15,7 +15,6 @@ import subprocess
 import pytest
 import yaml
 
-from ansible_collections.boutique.ops.tests.helpers import render_playbook
 
 PROMTOOL = shutil.which("promtool")
 pytestmark = pytest.mark.skipif(PROMTOOL is None, reason="promtool not installed (Debian package prometheus, see Makefile TEST_DEBS)")
@@ -25,9 +24,9 @@ ALERTS = {"PodRestarting", "CpuThrottlingHigh", "NodeCpuHigh", "NodeMemoryHigh",
 
 
 @pytest.fixture(scope="module", name="rendered")
-def fixture_rendered(tmp_path_factory):
-    """playbooks/monitoring.yml rendered once for the module; the monitoring sub-folder."""
-    return os.path.join(render_playbook("playbooks/monitoring.yml", tmp_path_factory.mktemp("render")), "monitoring")
+def fixture_rendered(monitoring_render):
+    """playbooks/monitoring.yml rendered once for the session (tests/conftest.py); the monitoring sub-folder."""
+    return os.path.join(monitoring_render, "monitoring")
 
 
 @pytest.fixture(name="rules_file")

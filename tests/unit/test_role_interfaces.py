@@ -24,8 +24,6 @@ PRIVATE = re.compile(r"(?<![A-Za-z0-9_.])_(%s)_[a-z0-9_]*[a-z0-9]" % "|".join(ma
 # Reads other streams are replacing with documented interfaces right now. Each entry is
 # (reading role, owner role, fact pattern); remove it when its fix lands.
 ALLOWED = [
-    # LAB (issue 14): the locust command lines built once by a filter; loadtest stops reading _locust_*.
-    ("loadtest", "locust", re.compile(r"_locust_[a-z0-9_]+")),
     # GCP (issue 14): preflight's quota check through a documented interface.
     ("preflight", "gke_cluster", re.compile(r"_gke_cluster_quota")),
     ("preflight", "loadgen_vm", re.compile(r"_loadgen_vm_quota")),

@@ -9,6 +9,7 @@ Bad inputs must stop the play before anything is created.
 
 from __future__ import annotations
 
+import calendar
 import glob
 import json
 import math
@@ -19,6 +20,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
+import urllib.request
 
 import pytest
 
@@ -28,10 +31,13 @@ EPHEMERAL = os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY") or os.path.join(REPO,
 LOCUST_DIR = os.path.join(EPHEMERAL, "locust")
 STANDIN = os.path.join(HERE, "..", "standin_shop.py")
 PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
+# The collection's test helpers (tests/load_series.py: synthetic series and a real Prometheus on them).
+if os.path.join(REPO, "collections") not in sys.path:
+    sys.path.insert(0, os.path.join(REPO, "collections"))
+from ansible_collections.boutique.ops.tests import load_series  # noqa: E402  pylint: disable=wrong-import-position
 
 # Small, fast runs: 2 workers, short think time, progress every 2 s, a 3 s failure window.
 COMMON = {
-    "preflight_cluster_required": False,
     "locust_dir": LOCUST_DIR,
     "locust_workers_per_host": 2,
     "locust_master_on": "control",
@@ -116,8 +122,8 @@ def run_loadtest(results_root, extra, during=None):
     )
     if during:
         during(proc, results_root)
-    output = proc.communicate(timeout=180)[0]
-    runs = sorted(glob.glob(os.path.join(results_root, "*")))
+    output = proc.communicate(timeout=420)[0]
+    runs = sorted(path for path in glob.glob(os.path.join(results_root, "*")) if os.path.isdir(path))
     return proc.returncode, output, runs[-1] if runs else None
 
 
@@ -156,11 +162,15 @@ def fixture_stress():
     os.makedirs(os.path.join(EPHEMERAL, "runs"), exist_ok=True)
     work = tempfile.mkdtemp(dir=os.path.join(EPHEMERAL, "runs"))
     shop = StandIn(work, "--fail-above", "10").start()
+    # A real Prometheus holding a shop whose currencyservice is CPU-throttled around the run to come.
+    text = load_series.build(names=["throttled"], starts={"throttled": time.time() - 400})[0]
     try:
-        rc, output, run_dir = run_loadtest(os.path.join(work, "results"), {
-            "profile": "stress", "target_url": shop.url, "ramp_rate": RAMP_RATE, "loadtest_step_s": STEP_S,
-            "loadtest_max_users": 30, "duration": 28,
-        })
+        with load_series.prometheus_on(text, os.path.join(work, "prometheus")) as prometheus_url:
+            rc, output, run_dir = run_loadtest(os.path.join(work, "results"), {
+                "profile": "stress", "target_url": shop.url, "ramp_rate": RAMP_RATE, "loadtest_step_s": STEP_S,
+                "loadtest_max_users": 30, "duration": 28,
+                "loadtest_prometheus_url": prometheus_url, "loadtest_analysis_rate_window_s": 60,
+            })
     finally:
         shop.stop()
     return {"rc": rc, "output": output, "run_dir": run_dir, "counts": shop.counts(), "fail_above": 10}
@@ -207,12 +217,27 @@ def test_stress_finds_the_breaking_point(stress):
     assert summary["users_max"] <= stress["fail_above"] + 2 * STEP_USERS
 
 
+def test_stress_names_the_bottleneck(stress):
+    analysis = _summary(stress["run_dir"])["analysis"]
+    assert analysis["status"] == "done", analysis
+    assert analysis["bottleneck"]["service"] == "currencyservice" and analysis["bottleneck"]["resource"] == "cpu_throttling"
+    assert analysis["verdict"].startswith("currencyservice was CPU-throttled 62 % of the time from 1 minute before the breaking point")
+    assert analysis["window"]["breaking_point"] == _summary(stress["run_dir"])["breaking_point_at"]
+    assert "Bottleneck analysis done: currencyservice was CPU-throttled" in stress["output"]
+    with open(os.path.join(stress["run_dir"], "report.html"), encoding="utf-8") as handle:
+        page = handle.read()
+    assert "<h2>Bottleneck analysis</h2>" in page and "currencyservice was CPU-throttled 62 %" in page
+    assert 'src="saturation.png"' in page
+    with open(os.path.join(stress["run_dir"], "saturation.png"), "rb") as handle:
+        assert handle.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
 def test_spike_survives_a_restarting_shop(work):
     """The shop goes down mid-run and comes back: failures are counted, results written."""
     shop = StandIn(str(work)).start()
 
     def restart(_proc, results_root):
-        _wait_for(lambda: _history_rows(results_root) >= 6, 60, "the spike to be under way")
+        _wait_for(lambda: _history_rows(results_root) >= 6, 180, "the spike to be under way")
         shop.stop()
         time.sleep(2)
         shop.start()
@@ -220,6 +245,8 @@ def test_spike_survives_a_restarting_shop(work):
     try:
         rc, output, run_dir = run_loadtest(os.path.join(work, "results"), {
             "profile": "spike", "target_url": shop.url, "users": 12, "duration": 16, "loadtest_spike_at_s": 4, "loadtest_hold_s": 8,
+            # Neither a Prometheus URL nor a cluster: the analysis is skipped, saying why and how to enable it.
+            "ops_kubeconfig": os.path.join(str(work), "no-kubeconfig"),
         }, during=restart)
     finally:
         shop.stop()
@@ -234,6 +261,9 @@ def test_spike_survives_a_restarting_shop(work):
                for item in summary["top_failures"]), summary["top_failures"]
     for name in RESULT_FILES:
         assert os.path.getsize(os.path.join(run_dir, name)) > 0, name
+    assert summary["analysis"]["status"] == "skipped"
+    assert "-e loadtest_prometheus_url=" in summary["analysis"]["reason"] and "monitoring" in summary["analysis"]["reason"]
+    assert "Bottleneck analysis skipped: no loadtest_prometheus_url" in output
 
 
 def test_endurance_goes_on_when_a_worker_dies(work):
@@ -241,7 +271,7 @@ def test_endurance_goes_on_when_a_worker_dies(work):
     killed = []
 
     def kill_one_worker(_proc, results_root):
-        _wait_for(lambda: _history_rows(results_root) >= 4, 60, "the endurance run to be under way")
+        _wait_for(lambda: _history_rows(results_root) >= 4, 180, "the endurance run to be under way")
         # The worker processes this run started: children of the `--worker --processes 2` parent.
         out = subprocess.run(["pgrep", "-f", "--", "--worker --master-host 127.0.0.1 --master-port"], capture_output=True, text=True, check=False)
         pids = [int(pid) for pid in out.stdout.split()]
@@ -286,22 +316,29 @@ def test_recovery_ramps_past_the_breaking_point_and_back(work):
         rc, output, run_dir = run_loadtest(os.path.join(work, "results"), {
             "profile": "recovery", "target_url": shop.url, "ramp_rate": RAMP_RATE, "loadtest_step_s": STEP_S, "loadtest_max_users": 30,
             "loadtest_overshoot_steps": 1, "loadtest_hold_s": 2, "duration": 28,
+            # Nobody listens there: the analysis fails, the run's results are still written.
+            "loadtest_prometheus_url": "http://127.0.0.1:%d" % _free_port(),
         })
     finally:
         shop.stop()
     assert rc == 0, output[-3000:]
     summary = _summary(run_dir)
-    assert 8 < summary["breaking_point_users"] <= 8 + STEP_USERS
+    # Workers report once a second: on a loaded machine the failures may show a step late.
+    # (and locust counts users from the workers' reports: a row may still show the previous step)
+    assert 8 <= summary["breaking_point_users"] <= 8 + 2 * STEP_USERS
     assert summary["users_max"] > summary["breaking_point_users"]
     assert summary["recovered"] is True, summary
     _assert_counts_match(summary, shop.counts())
+    assert summary["analysis"]["status"] == "failed" and "cannot reach it" in summary["analysis"]["reason"], summary["analysis"]
+    with open(os.path.join(run_dir, "report.html"), encoding="utf-8") as handle:
+        assert "Analysis failed: Prometheus at http://127.0.0.1:" in handle.read()
 
 
 def test_ctrl_c_keeps_partial_results(work):
     shop = StandIn(str(work)).start()
 
     def ctrl_c(proc, results_root):
-        _wait_for(lambda: _history_rows(results_root) >= 4, 60, "the run to be under way")
+        _wait_for(lambda: _history_rows(results_root) >= 4, 180, "the run to be under way")
         os.killpg(proc.pid, signal.SIGINT)
 
     try:
@@ -310,7 +347,7 @@ def test_ctrl_c_keeps_partial_results(work):
         }, during=ctrl_c)
         assert rc != 0
         # ansible-playbook is gone; the run wrapper notices the missing heartbeat and stops locust.
-        _wait_for(lambda: all(os.path.exists(os.path.join(run_dir, name)) for name in ("summary.json", "report.html")), 40,
+        _wait_for(lambda: all(os.path.exists(os.path.join(run_dir, name)) for name in ("summary.json", "report.html")), 60,
                   "the partial summary and report")
     finally:
         shop.stop()
@@ -330,13 +367,130 @@ def test_ctrl_c_keeps_partial_results(work):
     ({"users": 0}, "loadtest_users"),
     ({"profile": "stress", "ramp_rate": 0}, "loadtest_ramp_rate"),
     ({"duration": -5}, "loadtest_duration_s"),
-], ids=["unknown-profile", "zero-users", "zero-ramp-rate", "negative-duration"])
+    ({"duration": 1e12}, "loadtest_duration_s"),
+    ({"duration": "abc"}, "loadtest_duration_s"),
+    ({"target": "gateway"}, "loadtest_target"),
+    ({"loadtest_host_header": "boutique.local evil"}, "loadtest_host_header"),
+    ({"loadtest_host_header": "boutique.local\r\nX-Injected: 1"}, "loadtest_host_header"),
+    ({"target": "url", "target_url": ""}, "loadtest_target_url"),
+    ({"target_url": "ftp://127.0.0.1/"}, "loadtest_target_url"),
+    ({"loadtest_max_failure_ratio": 1.5}, "loadtest_max_failure_ratio"),
+    ({"loadtest_max_failure_ratio": -0.1}, "loadtest_max_failure_ratio"),
+], ids=["unknown-profile", "zero-users", "zero-ramp-rate", "negative-duration", "absurd-duration", "duration-abc",
+        "gateway-without-canary", "host-header-space", "host-header-crlf", "url-without-url", "url-not-http",
+        "failure-ratio-above-1", "failure-ratio-negative"])
 def test_bad_inputs_are_rejected_before_any_change(work, extra, variable):
     results_root = os.path.join(work, "results")
-    rc, output, run_dir = run_loadtest(results_root, dict({"target_url": "http://127.0.0.1:9"}, **extra))
+    base = {} if "target" in extra else {"target_url": "http://127.0.0.1:9"}
+    start = time.monotonic()
+    rc, output, run_dir = run_loadtest(results_root, dict(base, **extra))
+    assert time.monotonic() - start < 30
     assert rc != 0
     assert variable in output, output[-2000:]
     # The argument spec names the allowed values; the role's checks also give an example.
     assert "e.g. -e" in output or "must be one of: stress, spike, endurance, recovery" in output
     assert run_dir is None and not os.path.exists(results_root)
     assert "Start the workers" not in output
+    assert "Install the locustfile" not in output
+
+
+def test_stress_ending_early_ends_the_play_within_a_poll(work):
+    """duration=3600 is only a cap: the play ends moments after the master, with one poll loop."""
+    shop = StandIn(str(work), "--fail-above", "4").start()
+    try:
+        rc, output, run_dir = run_loadtest(os.path.join(work, "results"), {
+            "profile": "stress", "target_url": shop.url, "ramp_rate": RAMP_RATE, "loadtest_step_s": STEP_S,
+            "loadtest_max_users": 30, "duration": 3600, "loadtest_poll_s": 5,
+        })
+        ended_play = time.time()
+    finally:
+        shop.stop()
+    assert rc == 0, output[-3000:]
+    with open(os.path.join(run_dir, "run.json"), encoding="utf-8") as handle:
+        run = json.load(handle)
+    ended_master = calendar.timegm(time.strptime(run["ended"], "%Y-%m-%dT%H:%M:%SZ"))
+    # After the master only the worker wait, the summary, the plots and the play's end remain: well
+    # under a minute, where the old loop went on for the whole budget (about an hour here).
+    assert ended_play - ended_master < 60, (ended_play, run)
+    # One task polls: no include per interval of the budget.
+    assert output.count("TASK [boutique.ops.loadtest : Poll the run until the master ends]") == 1
+    assert "skipping" not in output.split("Poll the run until the master ends", 1)[1].split("Check on the master", 1)[0]
+    assert _summary(run_dir)["breaking_point_users"] is not None
+
+
+def test_killed_before_the_first_poll_is_interrupted(work):
+    """The heartbeat exists before the master starts: a playbook killed at once stops the run."""
+    shop = StandIn(str(work)).start()
+
+    def kill_at_start(proc, results_root):
+        _wait_for(lambda: glob.glob(os.path.join(results_root, "*", "run.json")), 180, "the master to start")
+        os.killpg(proc.pid, signal.SIGKILL)
+
+    try:
+        _rc, _output, run_dir = run_loadtest(os.path.join(work, "results"), {
+            "profile": "endurance", "target_url": shop.url, "users": 2, "duration": 60, "loadtest_poll_s": 2,
+        }, during=kill_at_start)
+
+        def ended():
+            with open(os.path.join(run_dir, "run.json"), encoding="utf-8") as handle:
+                return json.load(handle)["rc"] is not None
+        # Stale after 2 * poll + 20 = 24 s, then locust stops its users (stop timeout 3 s).
+        _wait_for(ended, 90, "the wrapper to stop the orphaned run")
+    finally:
+        shop.stop()
+    with open(os.path.join(run_dir, "run.json"), encoding="utf-8") as handle:
+        run = json.load(handle)
+    assert run["interrupted"] is True, run
+
+
+def test_failure_budget(work):
+    """endurance fails only above loadtest_max_failure_ratio, and says by how much."""
+    shop = StandIn(str(work)).start()
+
+    def start_failing(_proc, results_root):
+        # Half-way: the shop comes back failing everything (on the same port).
+        _wait_for(lambda: _history_rows(results_root) >= 5, 180, "the endurance run to be under way")
+        shop.stop()
+        shop.args = ["--fail-after", "0.01"]
+        shop.start()
+
+    try:
+        rc, output, run_dir = run_loadtest(os.path.join(work, "results"), {
+            "profile": "endurance", "target_url": shop.url, "users": 4, "duration": 12, "loadtest_max_failure_ratio": 0.01,
+        }, during=start_failing)
+    finally:
+        shop.stop()
+    assert rc != 0
+    summary = _summary(run_dir)
+    assert 0.01 < summary["failure_ratio"] < 1.0, summary["failure_ratio"]
+    assert "points over loadtest_max_failure_ratio=0.01" in output, output[-2000:]
+    excess = round((summary["failure_ratio"] - 0.01) * 100, 3)
+    assert "%s points over" % excess in output
+
+
+def test_ui_mode_runs_until_stopped(work):
+    """loadtest_ui=true leaves the master's web UI running; loadtest_ui=stop ends it and collects the results."""
+    shop = StandIn(str(work)).start()
+    results_root = os.path.join(work, "results")
+    ui = "http://127.0.0.1:%d" % _free_port()
+    try:
+        rc, output, run_dir = run_loadtest(results_root, {"target_url": shop.url, "loadtest_ui": "true", "loadtest_ui_port": int(ui.rsplit(":", 1)[1])})
+        assert rc == 0, output[-3000:]
+        assert os.path.exists(os.path.join(results_root, "ui-run.json"))
+        with urllib.request.urlopen(ui + "/", timeout=10) as answer:
+            assert answer.status == 200 and b"locust" in answer.read().lower()
+        # What the UI's Start button posts.
+        form = urllib.parse.urlencode({"user_count": 3, "spawn_rate": 3, "host": shop.url}).encode()
+        with urllib.request.urlopen(urllib.request.Request(ui + "/swarm", data=form), timeout=10) as answer:
+            assert json.load(answer)["success"] is True
+        _wait_for(lambda: shop.counts()["journey"] >= 30, 60, "the users started from the UI to shop")
+        rc, output, stop_dir = run_loadtest(results_root, {"target_url": shop.url, "loadtest_ui": "stop"})
+        assert rc == 0, output[-3000:]
+    finally:
+        shop.stop()
+    assert stop_dir == run_dir
+    assert not os.path.exists(os.path.join(results_root, "ui-run.json"))
+    summary = _summary(run_dir)
+    assert summary["profile"] == "none" and summary["requests"] > 0
+    with open(os.path.join(run_dir, "run.json"), encoding="utf-8") as handle:
+        assert json.load(handle)["rc"] is not None

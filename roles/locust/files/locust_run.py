@@ -4,7 +4,8 @@
 
   python3 locust_run.py --run-dir DIR [--heartbeat FILE --heartbeat-timeout S] [--summary ARGS.json] -- locust ...
 
-- Writes DIR/run.json: the command, start and end, the exit code, and whether it was interrupted.
+- Writes DIR/run.json: the command, start and end, the exit code, whether it was interrupted, and
+  the pids of locust and of this wrapper (SIGTERM to it ends a UI run the same way as a Ctrl-C).
 - SIGINT or SIGTERM to this process is passed to locust as SIGINT, locust's Ctrl-C: it stops the
   users, writes its CSVs and HTML report with what ran so far, and exits.
 - --heartbeat: the playbook touches FILE at every progress poll. Ansible runs this script detached,
@@ -76,7 +77,8 @@ def main():
         parser.error("no locust command after --")
 
     run_json = os.path.join(args.run_dir, "run.json")
-    record = {"command": command, "started": _now(), "ended": None, "rc": None, "interrupted": False, "signal": None, "pid": None}
+    record = {"command": command, "started": _now(), "ended": None, "rc": None, "interrupted": False, "signal": None, "pid": None,
+              "wrapper_pid": os.getpid()}
     proc = subprocess.Popen(command)  # pylint: disable=consider-using-with
     record["pid"] = proc.pid
     _write_json(run_json, record)

@@ -19,6 +19,11 @@ Environment (all optional):
   BOUTIQUE_SPIKE_AT_S     spike: when the jump happens (DURATION_S / 4)
   BOUTIQUE_HOLD_S         spike: how long the peak lasts (DURATION_S / 2); recovery: time at the top (STEP_S)
   BOUTIQUE_OVERSHOOT      recovery: steps ramped past the breaking point before going down (2)
+  BOUTIQUE_HOST_HEADER    Host header of every request (the Istio gateway answers only its VirtualService's hosts)
+
+Per version: responses that carry the canary's x-boutique-version header are counted per version
+(requests, failures, response times) from the responses the journey gets anyway; with --csv the
+master writes PREFIX_versions.json: {"v1": {"requests", "failures", "p95_ms"}, ...}.
 
 Shape parameters do not use the LOCUST_ prefix on purpose: locust reads LOCUST_USERS and friends as
 its own command-line options.
@@ -26,16 +31,25 @@ its own command-line options.
 
 from __future__ import annotations
 
-import collections
+import json
 import logging
 import math
 import os
 import random
+import sys
 import time
 import uuid
 
 import locust.runners
+import locust.stats
 from locust import FastHttpUser, LoadTestShape, between, constant, events, task
+
+try:
+    # The locust role ships plugins/module_utils/breaking_point.py next to this file.
+    import breaking_point
+except ImportError:  # run from the collection's source tree (roles/locust/files/)
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "plugins", "module_utils"))
+    import breaking_point
 
 # Workers report to the master every 3 s by default; 1 s gives the shapes and the CSV history a
 # finer view of the failure ratio (the breaking point is found within a second, not three).
@@ -79,6 +93,11 @@ def _checkout_body():
 
 
 CHECKOUT_BODIES = tuple(_checkout_body() for dummy in range(16))
+
+
+HOST_HEADER = os.environ.get("BOUTIQUE_HOST_HEADER", "").strip()
+HOST_HEADERS = {"Host": HOST_HEADER} if HOST_HEADER else {}
+VERSION_HEADER = "x-boutique-version"
 
 
 def _env_float(name, default):
@@ -131,8 +150,8 @@ class BoutiqueShopper(FastHttpUser):
 
     def _set_cookies(self, currency):
         cookie = "shop_session-id=%s; shop_currency=%s" % (self.session_id, currency)
-        self.get_headers = {"Accept-Encoding": "identity", "Cookie": cookie}
-        self.form_headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept-Encoding": "identity", "Cookie": cookie}
+        self.get_headers = dict(HOST_HEADERS, **{"Accept-Encoding": "identity", "Cookie": cookie})
+        self.form_headers = dict(HOST_HEADERS, **{"Content-Type": "application/x-www-form-urlencoded", "Accept-Encoding": "identity", "Cookie": cookie})
 
     def on_stop(self):
         # A shopper who leaves closes the connection, so the shop sees the load go away at once
@@ -182,24 +201,35 @@ class BoutiqueShopper(FastHttpUser):
             _check(resp, ORDER_MARKER)
 
 
-class FailureWindow:
-    """Failure ratio of the last `window_s` seconds, from the runner's cumulative totals."""
+# Listeners fed each Aggregated row the master writes into the CSV history, as (t, users, requests,
+# failures): the very samples the summary reads back, so the shapes and summary.json find the same
+# breaking point. Installed on locust's CSV writer (locust is pinned to locust_version).
+_HISTORY_LISTENERS = []
 
-    def __init__(self, window_s, min_requests=10):
-        self.window_s = window_s
-        self.min_requests = min_requests
-        self.samples = collections.deque()
 
-    def ratio(self, now, requests, failures):
-        """Record a sample; return the window's failure ratio, or None while it holds too few requests."""
-        self.samples.append((now, requests, failures))
-        while len(self.samples) > 1 and self.samples[1][0] <= now - self.window_s:
-            self.samples.popleft()
-        old_requests, old_failures = self.samples[0][1:]
-        delta = requests - old_requests
-        if delta < self.min_requests:
-            return None
-        return (failures - old_failures) / delta
+def _hook_csv_history():
+    writer = getattr(locust.stats, "StatsCSVFileWriter", None)
+    original = getattr(writer, "_stats_history_data_rows", None)
+    if original is None:
+        return False
+    if getattr(original, "boutique_hook", False):
+        return True
+
+    def rows(self, csv_writer, now):
+        original(self, csv_writer, now)
+        # No gevent switch since the rows were written: these are the numbers in the file.
+        runner = self.environment.runner
+        total = self.environment.stats.total
+        sample = (int(now), runner.user_count if runner is not None else 0, total.num_requests, total.num_failures)
+        for listener in list(_HISTORY_LISTENERS):
+            listener(*sample)
+
+    rows.boutique_hook = True
+    writer._stats_history_data_rows = rows  # pylint: disable=protected-access
+    return True
+
+
+CSV_HOOKED = _hook_csv_history()
 
 
 class _BoutiqueShape(LoadTestShape):
@@ -215,31 +245,38 @@ class _BoutiqueShape(LoadTestShape):
         self.ramp_rate = _env_float("BOUTIQUE_RAMP_RATE", 1)
         self.step_s = _env_float("BOUTIQUE_STEP_S", 5)
         self.max_users = int(_env_float("BOUTIQUE_MAX_USERS", 100))
-        self.fail_ratio = _env_float("BOUTIQUE_FAIL_RATIO", 0.05)
-        self.window = FailureWindow(_env_float("BOUTIQUE_WINDOW_S", 3))
+        self.detector = breaking_point.Detector(_env_float("BOUTIQUE_FAIL_RATIO", 0.05), _env_float("BOUTIQUE_WINDOW_S", 3))
+        # With --csv, the master's history rows feed the detector (from its first row, as the
+        # summary reads them); without, the shape samples the runner itself at each tick.
+        self._from_csv = None
+        if CSV_HOOKED:
+            _HISTORY_LISTENERS.append(self._sample)
         if self.users <= 0 or self.ramp_rate <= 0 or self.step_s <= 0 or self.duration_s < 0 or self.max_users <= 0:
             raise ValueError("BOUTIQUE_USERS, BOUTIQUE_RAMP_RATE, BOUTIQUE_STEP_S and BOUTIQUE_MAX_USERS must be > 0, BOUTIQUE_DURATION_S >= 0")
         self.step_users = max(1, int(math.ceil(self.ramp_rate * self.step_s)))
         # Spawn a step's users within about a second, then hold: runner.start() blocks while
         # spawning, so a slow spawn would delay the shape's own ticks.
         self.step_spawn_rate = float(max(self.step_users, self.ramp_rate))
-        self.breaking_point = None
-
-    def _window_ratio(self):
-        total = self.runner.stats.total
-        return self.window.ratio(self.get_run_time(), total.num_requests, total.num_failures)
 
     def _ramp_target(self, run_time):
         return min(self.max_users, self.step_users * (int(run_time // self.step_s) + 1))
 
-    def _check_breaking_point(self, run_time):
-        ratio = self._window_ratio()
-        if self.breaking_point is None and ratio is not None and ratio > self.fail_ratio:
-            self.breaking_point = self.get_current_user_count()
-            LOG.info(
-                "Breaking point: %d users at %.1f s (failure ratio %.3f over %.0f s > %.3f)",
-                self.breaking_point, run_time, ratio, self.window.window_s, self.fail_ratio,
-            )
+    @property
+    def breaking_users(self):
+        """Users at the breaking point, once found (module_utils/breaking_point.py's rule)."""
+        return self.detector.point["users"] if self.detector.point else None
+
+    def _sample(self, t, users, requests, failures):
+        if self.detector.add(t, users, requests, failures):
+            LOG.info("%s", breaking_point.log_line(self.detector.point, self.detector))
+
+    def _check_breaking_point(self, run_time):  # pylint: disable=unused-argument
+        if self._from_csv is None:
+            options = self.runner.environment.parsed_options
+            self._from_csv = CSV_HOOKED and bool(getattr(options, "csv_prefix", None))
+        if not self._from_csv:
+            total = self.runner.stats.total
+            self._sample(time.time(), self.runner.user_count, total.num_requests, total.num_failures)
 
 
 class StressShape(_BoutiqueShape):
@@ -250,7 +287,7 @@ class StressShape(_BoutiqueShape):
     def tick(self):
         run_time = self.get_run_time()
         self._check_breaking_point(run_time)
-        if self.breaking_point is not None or run_time > self.duration_s:
+        if self.breaking_users is not None or run_time > self.duration_s:
             return None
         target = self._ramp_target(run_time)
         if target >= self.max_users and run_time >= self.step_s * math.ceil(self.max_users / self.step_users) + self.step_s:
@@ -309,8 +346,8 @@ class RecoveryShape(_BoutiqueShape):
             return None
         if self.down_at is None:
             target = self._ramp_target(run_time)
-            if self.peak is None and (target >= self.max_users or self.breaking_point is not None):
-                limit = self.max_users if self.breaking_point is None else self.breaking_point + self.overshoot * self.step_users
+            if self.peak is None and (target >= self.max_users or self.breaking_users is not None):
+                limit = self.max_users if self.breaking_users is None else self.breaking_users + self.overshoot * self.step_users
                 self.peak = min(self.max_users, max(target, limit))
             if self.peak is not None and self.get_current_user_count() >= self.peak:
                 self.down_at = run_time + self.hold_s
@@ -329,6 +366,87 @@ if PROFILE:
         raise ValueError("LOCUST_PROFILE=%s is unknown: use one of %s, or leave it unset for -u/-r/-t" % (PROFILE, ", ".join(sorted(SHAPES))))
     # Only this class is concrete, so locust finds exactly one shape (and none without a profile).
     BoutiqueShape = type("BoutiqueShape", (SHAPES[PROFILE],), {"abstract": False})
+
+
+def _rounded_ms(value):
+    """Response times bucketed as locust does (exact below 100 ms, 2 significant digits above)."""
+    value = int(round(value))
+    if value < 100:
+        return value
+    digits = len(str(value)) - 2
+    return int(round(value, -digits))
+
+
+class VersionStats:
+    """Requests, failures and a response-time histogram per x-boutique-version value."""
+
+    def __init__(self):
+        self.data = {}
+
+    def add(self, version, response_time, failed):
+        entry = self.data.setdefault(version, {"requests": 0, "failures": 0, "times": {}})
+        entry["requests"] += 1
+        entry["failures"] += 1 if failed else 0
+        key = str(_rounded_ms(response_time))
+        entry["times"][key] = entry["times"].get(key, 0) + 1
+
+    def merge(self, data):
+        for version, other in (data or {}).items():
+            entry = self.data.setdefault(version, {"requests": 0, "failures": 0, "times": {}})
+            entry["requests"] += other["requests"]
+            entry["failures"] += other["failures"]
+            for key, count in other["times"].items():
+                entry["times"][key] = entry["times"].get(key, 0) + count
+
+    def take(self):
+        data, self.data = self.data, {}
+        return data
+
+    def summary(self):
+        result = {}
+        for version, entry in sorted(self.data.items()):
+            times = sorted((int(key), count) for key, count in entry["times"].items())
+            rank, seen, p95 = 0.95 * sum(pair[1] for pair in times), 0, None
+            for value, count in times:
+                seen += count
+                if seen >= rank:
+                    p95 = value
+                    break
+            result[version] = {"requests": entry["requests"], "failures": entry["failures"], "p95_ms": p95}
+        return result
+
+
+VERSIONS = VersionStats()
+
+
+@events.request.add_listener
+def _count_version(response=None, response_time=0, exception=None, **_kwargs):
+    """Group the answers by the canary's version header: no extra request, the journey's own responses."""
+    headers = getattr(response, "headers", None)
+    version = headers.get(VERSION_HEADER) if headers is not None else None
+    if version:
+        VERSIONS.add(str(version), response_time or 0, exception is not None)
+
+
+@events.report_to_master.add_listener
+def _send_versions(data, **_kwargs):
+    data["boutique_versions"] = VERSIONS.take()
+
+
+@events.worker_report.add_listener
+def _merge_versions(data, **_kwargs):
+    VERSIONS.merge(data.get("boutique_versions"))
+
+
+@events.quitting.add_listener
+def _write_versions(environment, **_kwargs):
+    """The master (or a standalone run) writes PREFIX_versions.json next to the CSVs."""
+    prefix = getattr(environment.parsed_options, "csv_prefix", None)
+    if isinstance(environment.runner, locust.runners.WorkerRunner) or not prefix or not VERSIONS.data:
+        return
+    with open(prefix + "_versions.json.tmp", "w", encoding="utf-8") as handle:
+        json.dump(VERSIONS.summary(), handle, indent=2, sort_keys=True)
+    os.replace(prefix + "_versions.json.tmp", prefix + "_versions.json")
 
 
 @events.init.add_listener

@@ -19,6 +19,26 @@ GRACEFUL_SERVICES = ["adservice", "recommendationservice", "emailservice", "load
 BREAKING_SERVICES = ["frontend", "currencyservice", "shippingservice", "cartservice", "productcatalogservice",
                      "checkoutservice", "paymentservice", "redis-cart"]
 ALL_SERVICES = GRACEFUL_SERVICES + BREAKING_SERVICES
+# Upstream's order (release/kubernetes-manifests.yaml), the order objects are built in; loadgenerator last.
+SHOP_SERVICES = ["frontend", "adservice", "currencyservice", "cartservice", "redis-cart", "recommendationservice",
+                 "checkoutservice", "emailservice", "paymentservice", "shippingservice", "productcatalogservice"]
+KNOWN_SERVICES = SHOP_SERVICES + ["loadgenerator"]
+
+with open(CATALOG_FILE, encoding="utf-8") as _handle:
+    ROLE_VARS = yaml.safe_load(_handle)
+CATALOG = ROLE_VARS["_boutique_catalog"]
+PROFILES = ROLE_VARS["_boutique_profiles"]
+GRACEFUL = {svc: entry["absent"]["effect"] for svc, entry in CATALOG.items() if entry["absent"]["graceful"]}
+BREAKING = {svc: entry["absent"]["effect"] for svc, entry in CATALOG.items() if not entry["absent"]["graceful"]}
+
+
+def plan_of(profile, **options):
+    """boutique_plan with the role's catalog and profiles, as the role calls it."""
+    return bs.boutique_plan(profile, CATALOG, PROFILES, **options)
+
+
+def breakage_of(absent, **options):
+    return bs.boutique_breakage(absent, CATALOG, **options)
 
 
 @pytest.fixture(name="role_vars", scope="module")
@@ -44,25 +64,25 @@ def by_kind_name(objects):
 
 
 def test_every_catalog_service_is_classified(role_vars):
-    assert set(ALL_SERVICES) == set(bs.KNOWN_SERVICES) == set(role_vars["_boutique_catalog"])
-    assert set(bs.GRACEFUL) | set(bs.BREAKING) == set(bs.KNOWN_SERVICES)
-    assert not set(bs.GRACEFUL) & set(bs.BREAKING)
+    assert set(ALL_SERVICES) == set(KNOWN_SERVICES) == set(role_vars["_boutique_catalog"])
+    assert set(GRACEFUL) | set(BREAKING) == set(KNOWN_SERVICES)
+    assert not set(GRACEFUL) & set(BREAKING)
 
 
 @pytest.mark.parametrize("service", GRACEFUL_SERVICES)
 def test_graceful_absence(service):
-    result = bs.boutique_breakage([service])
+    result = breakage_of([service])
     assert result["breaking"] == {}
-    assert result["graceful"] == {service: bs.GRACEFUL[service]}
+    assert result["graceful"] == {service: GRACEFUL[service]}
     assert result["unknown"] == []
 
 
 @pytest.mark.parametrize("service", BREAKING_SERVICES)
 def test_breaking_absence(service):
-    result = bs.boutique_breakage([service])
+    result = breakage_of([service])
     assert result["graceful"] == {}
     assert list(result["breaking"]) == [service]
-    assert result["breaking"][service] == bs.BREAKING[service]
+    assert result["breaking"][service] == BREAKING[service]
 
 
 @pytest.mark.parametrize("service, callers", [
@@ -80,49 +100,49 @@ def test_breaking_absence(service):
     ("loadgenerator", []),
 ])
 def test_callers_follow_the_call_graph(service, callers):
-    assert sorted(bs.boutique_breakage([service])["callers"][service]) == sorted(callers)
+    assert sorted(breakage_of([service])["callers"][service]) == sorted(callers)
 
 
 def test_callers_only_count_present_services():
-    result = bs.boutique_breakage(["productcatalogservice"], present=["frontend"])
+    result = breakage_of(["productcatalogservice"], present=["frontend"])
     assert result["callers"]["productcatalogservice"] == ["frontend"]
 
 
 def test_redis_cart_is_graceful_with_an_in_memory_cart():
-    result = bs.boutique_breakage(["redis-cart"], cart_store="memory")
+    result = breakage_of(["redis-cart"], cart_store="memory")
     assert result["breaking"] == {}
     assert "in memory" in result["graceful"]["redis-cart"]
 
 
 def test_unknown_services_are_reported_once():
-    result = bs.boutique_breakage(["nosuchservice", "nosuchservice", "adservice"])
+    result = breakage_of(["nosuchservice", "nosuchservice", "adservice"])
     assert result["unknown"] == ["nosuchservice"]
     assert list(result["graceful"]) == ["adservice"]
 
 
 def test_breakage_rejects_a_bad_cart_store_and_a_string():
     with pytest.raises(AnsibleFilterError, match="cart_store"):
-        bs.boutique_breakage([], cart_store="disk")
+        breakage_of([], cart_store="disk")
     with pytest.raises(AnsibleFilterError, match="list of service names"):
-        bs.boutique_breakage("adservice")
+        breakage_of("adservice")
 
 
 def test_full_profile_deploys_every_shop_service():
-    plan = bs.boutique_plan("full")
+    plan = plan_of("full")
     assert plan["problems"] == []
-    assert plan["services"] == list(bs.SHOP_SERVICES)
+    assert plan["services"] == list(SHOP_SERVICES)
     assert plan["absent"] == ["loadgenerator"]
 
 
 def test_full_profile_with_the_loadgenerator():
-    plan = bs.boutique_plan("full", loadgenerator=True)
-    assert plan["services"] == list(bs.KNOWN_SERVICES)
+    plan = plan_of("full", loadgenerator=True)
+    assert plan["services"] == list(KNOWN_SERVICES)
     assert plan["absent"] == []
     assert plan["notes"] == []
 
 
 def test_minimal_profile_is_the_seeds_shop():
-    plan = bs.boutique_plan("minimal")
+    plan = plan_of("minimal")
     assert plan["problems"] == []
     assert set(plan["services"]) == {"frontend", "currencyservice", "cartservice", "redis-cart", "checkoutservice",
                                      "paymentservice", "shippingservice", "productcatalogservice"}
@@ -133,12 +153,12 @@ def test_minimal_profile_is_the_seeds_shop():
 
 
 def test_minimal_profile_can_still_have_the_loadgenerator():
-    assert "loadgenerator" in bs.boutique_plan("minimal", loadgenerator=True)["services"]
+    assert "loadgenerator" in plan_of("minimal", loadgenerator=True)["services"]
 
 
 @pytest.mark.parametrize("service", GRACEFUL_SERVICES)
 def test_custom_profile_leaves_out_a_graceful_service(service):
-    plan = bs.boutique_plan("custom", exclude=[service], loadgenerator=True)
+    plan = plan_of("custom", exclude=[service], loadgenerator=True)
     assert plan["problems"] == []
     assert service not in plan["services"]
     assert plan["absent"] == [service]
@@ -146,52 +166,52 @@ def test_custom_profile_leaves_out_a_graceful_service(service):
 
 @pytest.mark.parametrize("service", BREAKING_SERVICES)
 def test_custom_profile_refuses_a_breaking_service(service):
-    plan = bs.boutique_plan("custom", exclude=[service])
+    plan = plan_of("custom", exclude=[service])
     assert len(plan["problems"]) == 1
     message = plan["problems"][0]
     assert message.startswith("boutique_exclude leaves out services the shop cannot work without: without %s" % service)
-    assert bs.BREAKING[service] in message
+    assert BREAKING[service] in message
     assert "boutique_allow_broken=true" in message
 
 
 def test_breaking_message_names_callers_and_what_breaks():
-    message = bs.boutique_plan("custom", exclude=["currencyservice"])["problems"][0]
+    message = plan_of("custom", exclude=["currencyservice"])["problems"][0]
     assert "without currencyservice (called by frontend, checkoutservice) the shop loses browse, cart and checkout" in message
     assert "adservice, emailservice, loadgenerator, recommendationservice" in message
 
 
 @pytest.mark.parametrize("service", BREAKING_SERVICES)
 def test_allow_broken_deploys_a_broken_shop_and_says_so(service):
-    plan = bs.boutique_plan("custom", exclude=[service], allow_broken=True)
+    plan = plan_of("custom", exclude=[service], allow_broken=True)
     assert plan["problems"] == []
     assert service not in plan["services"]
-    assert plan["breaking"] == {service: bs.BREAKING[service]}
-    assert "%s absent: BREAKS %s" % (service, bs.BREAKING[service]) in plan["notes"]
+    assert plan["breaking"] == {service: BREAKING[service]}
+    assert "%s absent: BREAKS %s" % (service, BREAKING[service]) in plan["notes"]
 
 
 def test_custom_profile_rejects_an_unknown_service():
-    plan = bs.boutique_plan("custom", exclude=["nosuchservice"], allow_broken=True)
+    plan = plan_of("custom", exclude=["nosuchservice"], allow_broken=True)
     assert len(plan["problems"]) == 1
     assert plan["problems"][0].startswith("boutique_exclude names unknown services: nosuchservice. Known services: frontend,")
 
 
 def test_unknown_profile_is_a_problem():
-    plan = bs.boutique_plan("tiny")
+    plan = plan_of("tiny")
     assert plan["services"] == []
     assert plan["problems"] == ["boutique_profile=tiny is not a profile. Allowed: full, minimal, custom, e.g. -e boutique_profile=minimal"]
 
 
 def test_unknown_cart_store_is_a_problem():
-    assert "boutique_cart_store=disk" in bs.boutique_plan("full", cart_store="disk")["problems"][0]
+    assert "boutique_cart_store=disk" in plan_of("full", cart_store="disk")["problems"][0]
 
 
 def test_exclude_needs_the_custom_profile():
-    plan = bs.boutique_plan("full", exclude=["adservice"])
+    plan = plan_of("full", exclude=["adservice"])
     assert "only read with boutique_profile=custom" in plan["problems"][0]
 
 
 def test_in_memory_cart_drops_redis_cart():
-    plan = bs.boutique_plan("minimal", cart_store="memory")
+    plan = plan_of("minimal", cart_store="memory")
     assert plan["problems"] == []
     assert "redis-cart" not in plan["services"]
     assert "redis-cart" in plan["graceful"]
@@ -199,14 +219,14 @@ def test_in_memory_cart_drops_redis_cart():
 
 def test_plan_rejects_a_string_exclude():
     with pytest.raises(AnsibleFilterError, match="boutique_exclude must be a list"):
-        bs.boutique_plan("custom", exclude="adservice")
+        plan_of("custom", exclude="adservice")
 
 
 def test_objects_for_every_service(role_vars):
-    objects = bs.boutique_objects(role_vars["_boutique_catalog"], list(bs.KNOWN_SERVICES), settings(role_vars))
+    objects = bs.boutique_objects(role_vars["_boutique_catalog"], list(KNOWN_SERVICES), settings(role_vars))
     index = by_kind_name(objects)
     assert objects[0]["kind"] == "Namespace"
-    for service in bs.KNOWN_SERVICES:
+    for service in KNOWN_SERVICES:
         deployment = index[("Deployment", service)]
         assert deployment["metadata"]["namespace"] == "boutique"
         assert deployment["spec"]["selector"] == {"matchLabels": {"app": service}}
@@ -305,12 +325,12 @@ def test_stale_prunes_only_owned_catalog_objects(role_vars):
         found("Deployment", "frontend-v2", owned),       # the canary's copy: not ours to prune
         found("Deployment", "emailservice", {}),         # not labelled as ours
         found("Deployment", "currencyservice", None),
-    ], keep)
+    ], keep, list(CATALOG))
     assert stale == [
         {"apiVersion": "v1", "kind": "Deployment", "name": "adservice", "namespace": "boutique"},
         {"apiVersion": "v1", "kind": "Service", "name": "adservice", "namespace": "boutique"},
     ]
-    assert bs.boutique_stale(None, keep) == []
+    assert bs.boutique_stale(None, keep, list(CATALOG)) == []
 
 
 @pytest.mark.parametrize("value, valid", [
@@ -322,5 +342,35 @@ def test_dns_label(value, valid):
 
 
 def test_filter_module_exports_every_filter():
-    assert set(bs.FilterModule().filters()) == {"boutique_breakage", "boutique_plan", "boutique_objects",
+    assert set(bs.FilterModule().filters()) == {"boutique_breakage", "boutique_plan", "boutique_objects", "boutique_manifest_files",
                                                 "boutique_render_files", "boutique_stale", "boutique_dns_label"}
+
+
+def test_catalog_order_is_upstreams_and_every_service_is_described():
+    assert list(CATALOG) == KNOWN_SERVICES
+    assert list(PROFILES) == ["full", "minimal", "custom"]
+
+
+def test_adding_a_service_is_one_catalog_entry():
+    # A new service that frontend calls, graceful when absent: only the catalog changes.
+    catalog = dict(CATALOG, giftservice={"image": "giftservice", "port": 7100, "calls": [],
+                                         "service_port": {"name": "grpc", "port": 7100, "target_port": 7100},
+                                         "absent": {"graceful": True, "effect": "the frontend shows no gift wrap"}})
+    catalog["frontend"] = dict(CATALOG["frontend"], calls=CATALOG["frontend"]["calls"] + ["giftservice"])
+    full = bs.boutique_plan("full", catalog, PROFILES)
+    assert full["services"][-1] == "giftservice" and full["problems"] == []
+    custom = bs.boutique_plan("custom", catalog, PROFILES, exclude=["giftservice"])
+    assert custom["problems"] == [] and custom["graceful"]["giftservice"] == "the frontend shows no gift wrap"
+    assert bs.boutique_breakage(["giftservice"], catalog)["callers"] == {"giftservice": ["frontend"]}
+    objects = bs.boutique_objects(catalog, full["services"], settings(ROLE_VARS))
+    assert ("Deployment", "giftservice") in by_kind_name(objects)
+
+
+@pytest.mark.parametrize("catalog,says", [
+    ({}, "non-empty dict"),
+    ({"a": {"calls": []}}, "needs absent"),
+    ({"a": {"calls": ["b"], "absent": {"graceful": True, "effect": "x"}}}, "calls services the catalog does not hold: b"),
+])
+def test_a_broken_catalog_is_refused(catalog, says):
+    with pytest.raises(AnsibleFilterError, match=says):
+        bs.boutique_plan("full", catalog, {"full": []})

@@ -33,12 +33,3 @@ def test_bad_input_is_refused(bad):
     with pytest.raises(AnsibleFilterError, match="cwd_path expects a non-empty path"):
         cwd_path(bad)
 
-
-def test_writable_dir_problem(tmp_path):
-    from ansible_collections.boutique.ops.plugins.filter.paths import writable_dir_problem
-    assert writable_dir_problem(str(tmp_path)) == ""
-    assert writable_dir_problem(str(tmp_path / "new" / "deeper")) == ""  # can be created
-    a_file = tmp_path / "a-file"
-    a_file.write_text("x")
-    assert writable_dir_problem(str(a_file)) == "%s is not a folder" % a_file
-    assert writable_dir_problem(str(a_file / "below")) == "%s is not a folder" % a_file
