@@ -10,7 +10,7 @@ export ANSIBLE_FORCE_COLOR=0 PY_COLORS=0 ANSIBLE_NOCOLOR=1
 steps=("$@")
 [ ${#steps[@]} -eq 0 ] && steps=(yamllint ansible-lint syntax sanity pytest molecule)
 
-playbooks() { ls ./*.yml playbooks/*.yml | grep -v -e requirements.yml -e galaxy.yml; }
+playbooks() { ls ./*.yml playbooks/*.yml | grep -v -e requirements.yml -e galaxy.yml -e execution-environment.yml; }
 
 run_yamllint() { yamllint --strict .; }
 run_ansible_lint() { ansible-lint --profile production; }

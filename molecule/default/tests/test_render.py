@@ -23,7 +23,8 @@ def site_stages():
     stages = []
     for play in plays:
         target = play.get("ansible.builtin.import_playbook") or play.get("import_playbook")
-        stages.append(re.sub(r"^playbooks/|\.yml$", "", target))
+        if target:  # the closing summary is a play of its own, not a stage
+            stages.append(re.sub(r"^playbooks/|\.yml$", "", target))
     return stages
 
 

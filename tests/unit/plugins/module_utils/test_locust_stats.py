@@ -138,8 +138,8 @@ def test_not_locust_csv(tmp_path):
 
 
 def test_version_pin_matches_requirements(repo_root):
-    """The locust role's version (docker image tag, venv pin) is the one in requirements.txt."""
-    with open(os.path.join(repo_root, "requirements.txt"), encoding="utf-8") as handle:
+    """The locust role's version (docker image tag, venv pin) is the one in requirements-runtime.txt."""
+    with open(os.path.join(repo_root, "requirements-runtime.txt"), encoding="utf-8") as handle:
         pin = [line.split("==")[1].strip() for line in handle if line.startswith("locust==")][0]
     with open(os.path.join(repo_root, "roles", "locust", "defaults", "main.yml"), encoding="utf-8") as handle:
         assert 'locust_version: "%s"' % pin in handle.read()
