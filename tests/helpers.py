@@ -14,6 +14,7 @@ import os
 import re
 import socket
 import subprocess
+import sys
 import time
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
@@ -117,3 +118,33 @@ def kubernetes_schema_errors(objects, version=KUBERNETES_VERSION):
         except Exception as error:  # pylint: disable=broad-exception-caught  # every kind of refusal is a finding
             errors.append("%s/%s: %s" % (obj.get("kind"), (obj.get("metadata") or {}).get("name"), str(error).splitlines()[0]))
     return errors
+
+
+def start_standin_shop(folder, *args, max_seconds=60):
+    """Start molecule/loadtest/standin_shop.py on a free loopback port; returns (process, URL).
+
+    ``args`` are the stand-in's own options (``--stats-file``, ``--fail-above``, ``--versions`` ...).
+    The stand-in exits by itself after ``max_seconds``; stop it sooner with stop_process.
+    """
+    port_file = os.path.join(str(folder), "standin.port")
+    shop = subprocess.Popen(  # pylint: disable=consider-using-with
+        [sys.executable, os.path.join(REPO_ROOT, "molecule", "loadtest", "standin_shop.py"),
+         "--port-file", port_file, "--max-seconds", str(max_seconds)] + [str(arg) for arg in args])
+    deadline = time.time() + 10
+    while not os.path.exists(port_file):
+        if time.time() > deadline or shop.poll() is not None:
+            stop_process(shop)
+            raise RuntimeError("the stand-in shop did not start within 10 s")
+        time.sleep(0.1)
+    with open(port_file, encoding="utf-8") as handle:
+        return shop, "http://127.0.0.1:%s" % handle.read().strip()
+
+
+def run_locustfile(url, *args, env=None, timeout=60):
+    """Run the project's locustfile headless against ``url`` with locust's own CLI; a CompletedProcess."""
+    locust = os.path.join(os.path.dirname(sys.executable), "locust")
+    return subprocess.run(
+        [locust, "-f", os.path.join(REPO_ROOT, "roles", "locust", "files", "locustfile.py"), "--headless", "-H", url]
+        + [str(arg) for arg in args],
+        env=env, capture_output=True, text=True, timeout=timeout, check=False,
+    )

@@ -574,6 +574,22 @@ def read_run_info(path):
     return data
 
 
+def read_versions(path):
+    """Per-version results the locustfile wrote (PREFIX_versions.json) during a canary:
+    {"v1": {"requests", "failures", "p95_ms"}, ...}; {} when absent. Bad content names the file."""
+    if not os.path.exists(path):
+        return {}
+    try:
+        with io.open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+        return dict((str(version), {"requests": int(entry["requests"]), "failures": int(entry["failures"]),
+                                    "p95_ms": entry.get("p95_ms")})
+                    for version, entry in sorted(data.items()))
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise LocustCsvError("%s is not the per-version results the locustfile writes "
+                             "({\"v1\": {\"requests\": N, \"failures\": N, \"p95_ms\": X}}): %s" % (path, exc))
+
+
 def spike_phases(columns):
     """Before / during / after the spike, from the plot series: the spike is the span with users above the
     midpoint between the first row's users and the peak. [] when there is no such span."""
@@ -722,6 +738,9 @@ def summarize_with_series(prefix, profile, master_log=None, run_info=None, thres
     columns = series.columns()
     if profile == "spike":
         summary["spike_phases"] = spike_phases(columns)
+    versions = read_versions(prefix + "_versions.json")
+    if versions:
+        summary["versions"] = versions
     if partial_reasons:
         summary["notes"].append("partial run: " + "; ".join(partial_reasons) + "; the CSVs hold what ran until then")
     return summary, columns

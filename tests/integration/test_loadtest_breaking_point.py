@@ -10,37 +10,21 @@ and locust_stats.summarize finds it again in the CSV history afterwards.
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
-import time
 
 from ansible_collections.boutique.ops.plugins.module_utils import breaking_point, locust_stats
+from ansible_collections.boutique.ops.tests.helpers import run_locustfile, start_standin_shop, stop_process
 
 
-def test_stress_summary_and_master_log_agree(repo_root, tmp_path):
-    port_file = tmp_path / "port"
-    shop = subprocess.Popen([sys.executable, os.path.join(repo_root, "molecule", "loadtest", "standin_shop.py"),  # pylint: disable=consider-using-with
-                             "--port-file", str(port_file), "--fail-above", "6", "--max-seconds", "60"])
+def test_stress_summary_and_master_log_agree(tmp_path):
+    shop, url = start_standin_shop(tmp_path, "--fail-above", "6")
     try:
-        deadline = time.time() + 10
-        while not port_file.exists():
-            assert time.time() < deadline
-            time.sleep(0.1)
-        url = "http://127.0.0.1:%s" % port_file.read_text()
         env = dict(os.environ, LOCUST_PROFILE="stress", BOUTIQUE_WAIT_MIN="0.05", BOUTIQUE_WAIT_MAX="0.1",
                    BOUTIQUE_RAMP_RATE="2", BOUTIQUE_STEP_S="2", BOUTIQUE_MAX_USERS="30", BOUTIQUE_DURATION_S="25",
                    BOUTIQUE_FAIL_RATIO="0.05", BOUTIQUE_WINDOW_S="3")
-        locust = os.path.join(os.path.dirname(sys.executable), "locust")
-        result = subprocess.run(
-            [locust, "-f", os.path.join(repo_root, "roles", "locust", "files", "locustfile.py"), "--headless", "-H", url,
-             "--csv", str(tmp_path / "locust"), "--csv-full-history", "--logfile", str(tmp_path / "master.log"),
-             "--loglevel", "INFO", "--stop-timeout", "2", "--exit-code-on-error", "0"],
-            env=env, capture_output=True, text=True, timeout=60, check=False,
-        )
+        result = run_locustfile(url, "--csv", tmp_path / "locust", "--csv-full-history", "--logfile", tmp_path / "master.log",
+                                "--loglevel", "INFO", "--stop-timeout", "2", "--exit-code-on-error", "0", env=env)
     finally:
-        shop.send_signal(signal.SIGTERM)
-        shop.wait(10)
+        stop_process(shop)
     assert result.returncode == 0, result.stderr[-2000:]
     logged = breaking_point.parse_log((tmp_path / "master.log").read_text())
     assert logged is not None, (tmp_path / "master.log").read_text()[-2000:]

@@ -7,36 +7,21 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
-import sys
-import time
 
 from ansible_collections.boutique.ops.plugins.module_utils import locust_stats
+from ansible_collections.boutique.ops.tests.helpers import run_locustfile, start_standin_shop, stop_process
 
 
-def test_versions_grouped_from_the_journeys_own_responses(repo_root, tmp_path):
-    port_file = tmp_path / "port"
+def test_versions_grouped_from_the_journeys_own_responses(tmp_path):
     stats_file = tmp_path / "standin.json"
-    shop = subprocess.Popen([sys.executable, os.path.join(repo_root, "molecule", "loadtest", "standin_shop.py"),  # pylint: disable=consider-using-with
-                             "--port-file", str(port_file), "--stats-file", str(stats_file), "--versions", "v1=3,v2=1",
-                             "--max-seconds", "60"])
+    shop, url = start_standin_shop(tmp_path, "--stats-file", stats_file, "--versions", "v1=3,v2=1")
     try:
-        deadline = time.time() + 10
-        while not port_file.exists():
-            assert time.time() < deadline
-            time.sleep(0.1)
         env = dict(os.environ, BOUTIQUE_WAIT_MIN="0.02", BOUTIQUE_WAIT_MAX="0.05", BOUTIQUE_HOST_HEADER="boutique.local")
         env.pop("LOCUST_PROFILE", None)
-        result = subprocess.run(
-            [os.path.join(os.path.dirname(sys.executable), "locust"), "-f", os.path.join(repo_root, "roles", "locust", "files", "locustfile.py"),
-             "--headless", "-H", "http://127.0.0.1:%s" % port_file.read_text(), "-u", "4", "-r", "4", "-t", "6s",
-             "--stop-timeout", "2", "--csv", str(tmp_path / "locust")],
-            env=env, capture_output=True, text=True, timeout=60, check=False,
-        )
+        result = run_locustfile(url, "-u", "4", "-r", "4", "-t", "6s", "--stop-timeout", "2", "--csv", tmp_path / "locust",
+                                env=env)
     finally:
-        shop.send_signal(signal.SIGTERM)
-        shop.wait(10)
+        stop_process(shop)
     assert result.returncode == 0, result.stderr[-2000:]
     counts = json.loads(stats_file.read_text())["counts"]
     # Every request, redirects followed included, carried the Host header.

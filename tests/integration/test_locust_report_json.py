@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 
 from ansible_collections.boutique.ops.plugins.module_utils import locust_stats
+from ansible_collections.boutique.ops.tests.helpers import run_locustfile, start_standin_shop, stop_process
 
 LOCUST_PERCENTILES = r"""
 import json, sys
@@ -39,31 +38,18 @@ print(json.dumps(out))
 """
 
 
-def test_json_totals_match_the_shop_and_locusts_percentiles(repo_root, tmp_path):
-    port_file = tmp_path / "port"
+def test_json_totals_match_the_shop_and_locusts_percentiles(tmp_path):
     stats_file = tmp_path / "standin.json"
-    shop = subprocess.Popen([sys.executable, os.path.join(repo_root, "molecule", "loadtest", "standin_shop.py"),  # pylint: disable=consider-using-with
-                             "--port-file", str(port_file), "--stats-file", str(stats_file), "--fail-above", "2",
-                             "--max-seconds", "60"])
+    shop, url = start_standin_shop(tmp_path, "--stats-file", stats_file, "--fail-above", "2")
     prefix = str(tmp_path / "locust")
     try:
-        deadline = time.time() + 10
-        while not port_file.exists():
-            assert time.time() < deadline
-            time.sleep(0.1)
-        url = "http://127.0.0.1:%s" % port_file.read_text()
         env = dict(os.environ, BOUTIQUE_WAIT_MIN="0.05", BOUTIQUE_WAIT_MAX="0.1")
         env.pop("LOCUST_PROFILE", None)
-        locust = os.path.join(os.path.dirname(sys.executable), "locust")
-        result = subprocess.run(
-            [locust, "-f", os.path.join(repo_root, "roles", "locust", "files", "locustfile.py"), "--headless", "-H", url,
-             "-u", "4", "-r", "4", "-t", "6s", "--stop-timeout", "2", "--csv", prefix, "--csv-full-history",
-             "--json-file", prefix, "--exit-code-on-error", "0", "--loglevel", "WARNING"],
-            env=env, capture_output=True, text=True, timeout=60, check=False,
-        )
+        result = run_locustfile(url, "-u", "4", "-r", "4", "-t", "6s", "--stop-timeout", "2", "--csv", prefix,
+                                "--csv-full-history", "--json-file", prefix, "--exit-code-on-error", "0",
+                                "--loglevel", "WARNING", env=env)
     finally:
-        shop.send_signal(signal.SIGTERM)
-        shop.wait(10)
+        stop_process(shop)
     assert result.returncode == 0, result.stderr[-2000:]
     counts = json.loads(stats_file.read_text())["counts"]
     endpoints, aggregated, source = locust_stats.final_stats(prefix)

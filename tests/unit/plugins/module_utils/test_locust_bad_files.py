@@ -165,3 +165,19 @@ def test_progress_skips_a_row_being_written_and_reports_bad_headers(run_dir):
     history.write_bytes(b"\xff\xfe,x\n1,2\n")
     with pytest.raises(locust_stats.LocustCsvError, match=str(history)):
         locust_stats.progress(str(run_dir / "locust"))
+
+
+@pytest.mark.parametrize("content", [b"", b"{\"v1\": {\"requests\": 3}}", b"[1, 2]", b"\xff\xfe"])
+def test_bad_per_version_results(run_dir, content):
+    versions = run_dir / "locust_versions.json"
+    versions.write_bytes(content)
+    with pytest.raises(locust_stats.LocustCsvError) as info:
+        _summarize(run_dir)
+    assert str(versions) in str(info.value) and "per-version results" in str(info.value)
+
+
+def test_per_version_results_reach_the_summary(run_dir):
+    (run_dir / "locust_versions.json").write_text('{"v2": {"requests": 25, "failures": 1, "p95_ms": 120.0},'
+                                                  ' "v1": {"requests": 75, "failures": 0, "p95_ms": 110.0}}')
+    assert _summarize(run_dir)["versions"] == {"v1": {"requests": 75, "failures": 0, "p95_ms": 110.0},
+                                               "v2": {"requests": 25, "failures": 1, "p95_ms": 120.0}}
