@@ -32,4 +32,3 @@ def test_absolute_path_is_kept():
 def test_bad_input_is_refused(bad):
     with pytest.raises(AnsibleFilterError, match="cwd_path expects a non-empty path"):
         cwd_path(bad)
-
