@@ -225,10 +225,10 @@ def canary_queries(namespace, window="5m", app="frontend", versions=VERSIONS):
 
 def canary_metrics(results):
     """{'v1': {'requests': vector, ...}, 'v2': {...}} from the registered results of the uri loop
-    over canary_queries (each result carries its ``item`` and the answer's ``json``)."""
+    over canary_queries (each result carries its loop item, under ``ansible_loop_var``, and the answer's ``json``)."""
     metrics = {}
     for result in results or []:
-        item = result.get("item") or {}
+        item = result.get(result.get("ansible_loop_var") or "item") or {}
         data = (result.get("json") or {}).get("data") or {}
         metrics.setdefault(item.get("version"), {})[item.get("metric")] = data.get("result", [])
     return metrics

@@ -70,7 +70,7 @@ BAD_INPUTS = [
      "but the VMs have no external address"),
     ("missing-key-file", dict(GOOD, gcp_auth_kind="serviceaccount", gcp_service_account_file="/nonexistent/key.json"),
      "gcp_service_account_file=/nonexistent/key.json does not exist"),
-    ("unknown-auth-kind", dict(GOOD, gcp_auth_kind="machineaccount"), "gcp_auth_kind=machineaccount is not supported"),
+    ("unknown-auth-kind", dict(GOOD, gcp_auth_kind="machineaccount"), "value of gcp_auth_kind must be one of: application, serviceaccount, got: machineaccount"),
     ("cluster-name-too-long", dict(GOOD, gke_cluster_name="b" * 41), "it has 41 characters, at most 40 are allowed"),
     ("too-many-nodes", dict(GOOD, gke_cluster_node_count=0), "gke_cluster_node_count=0 must be 1 to 20"),
     ("bad-label", dict(GOOD, gke_cluster_labels={"Team": "ops"}), "gke_cluster_labels has invalid labels"),

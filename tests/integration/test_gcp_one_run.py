@@ -64,7 +64,7 @@ def _helm_values(render, role, name):
 
 def _gateway_service_values(render):
     releases = yaml.safe_load((render / "istio" / "releases.yml").read_text())["releases"]
-    gateway = [release for release in releases if release["name"] == "istio-ingressgateway"]
+    gateway = [release for release in releases if release["release"] == "istio-ingressgateway"]
     return gateway[0]["values"]["service"]
 
 

@@ -256,3 +256,11 @@ def test_queries_and_metrics_round_trip():
     metrics = canary_metrics(results)
     assert set(metrics) == {"v1", "v2"}
     assert canary_analysis(metrics, min_requests=1)["passed"]
+
+
+def test_metrics_read_a_named_loop_var():
+    """The role loops with loop_var: _canary_query; each result names its loop variable."""
+    queries = canary_queries("boutique", "2m")
+    answer = {"status": "success", "data": {"resultType": "vector", "result": [{"metric": {}, "value": [0, "1"]}]}}
+    results = [{"_canary_query": q, "ansible_loop_var": "_canary_query", "json": answer} for q in queries]
+    assert set(canary_metrics(results)) == {"v1", "v2"}
