@@ -153,6 +153,15 @@ def gcp_machine_cpus(machine_type):
     return int(match.group(1))
 
 
+def gcp_machine_type_known(machine_type):
+    """Whether gcp_machine_cpus can tell the vCPUs of a machine type (so the quota arithmetic can count it)."""
+    try:
+        gcp_machine_cpus(machine_type)
+    except AnsibleFilterError:
+        return False
+    return True
+
+
 def _disk_metric(disk_type):
     if disk_type in _SSD_DISKS:
         return "SSD_TOTAL_GB"
@@ -427,6 +436,7 @@ class FilterModule:
             "gcp_zone_region": gcp_zone_region,
             "gcp_label_problems": gcp_label_problems,
             "gcp_machine_cpus": gcp_machine_cpus,
+            "gcp_machine_type_known": gcp_machine_type_known,
             "gcp_quota_needs": gcp_quota_needs,
             "gcp_quota_shortfalls": gcp_quota_shortfalls,
             "gcp_kubeconfig_exec_env": gcp_kubeconfig_exec_env,

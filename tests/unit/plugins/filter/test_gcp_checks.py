@@ -99,6 +99,11 @@ def test_machine_cpus(machine_type, cpus):
 def test_machine_cpus_unknown(machine_type):
     with pytest.raises(AnsibleFilterError, match="cannot tell the vCPUs"):
         gc.gcp_machine_cpus(machine_type)
+    assert gc.gcp_machine_type_known(machine_type) is False
+
+
+def test_machine_type_known():
+    assert gc.gcp_machine_type_known("e2-standard-2") and gc.gcp_machine_type_known("n2-custom-4-8192")
 
 
 def test_quota_needs_seed_plan():
@@ -170,7 +175,7 @@ def test_shortfalls_skip_unlisted_and_zero_needs():
 def test_filter_map():
     assert set(gc.FilterModule().filters()) == {
         "gcp_name_problem", "gcp_zone_region", "gcp_label_problems",
-        "gcp_machine_cpus", "gcp_quota_needs", "gcp_quota_shortfalls", "gcp_kubeconfig_exec_env",
+        "gcp_machine_cpus", "gcp_machine_type_known", "gcp_quota_needs", "gcp_quota_shortfalls", "gcp_kubeconfig_exec_env",
         "gcp_kubeconfig_merge", "gcp_kubeconfig_remove", "gcp_plan_settings", "gcp_plan_quota", "gcp_quota_arithmetic",
         "gcp_plans_that_fit", "gcp_plan_report",
     }
