@@ -10,6 +10,7 @@ functions, not fixtures, so fixtures of any scope can call them.
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import socket
@@ -148,3 +149,13 @@ def run_locustfile(url, *args, env=None, timeout=60):
         + [str(arg) for arg in args],
         env=env, capture_output=True, text=True, timeout=timeout, check=False,
     )
+
+
+def without_key_path(node, path):
+    """A deep copy of the nested dict ``node`` with the key at ``path`` (a tuple of keys) removed."""
+    result = copy.deepcopy(node)
+    parent = result
+    for key in path[:-1]:
+        parent = parent[key]
+    del parent[path[-1]]
+    return result

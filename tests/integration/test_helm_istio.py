@@ -9,7 +9,6 @@ render mode writes `helm template`'s output of each release under istio/helm/.
 
 from __future__ import annotations
 
-import copy
 import glob
 import os
 import shutil
@@ -18,7 +17,7 @@ import subprocess
 import pytest
 import yaml
 
-from ansible_collections.boutique.ops.tests.helpers import kubernetes_schema_errors, load_documents
+from ansible_collections.boutique.ops.tests.helpers import kubernetes_schema_errors, load_documents, without_key_path
 
 HELM = shutil.which("helm")
 RELEASES = ("istio-base", "istiod", "istio-ingressgateway")
@@ -127,22 +126,13 @@ def leaves(node, path=()):
         yield path
 
 
-def without(node, path):
-    result = copy.deepcopy(node)
-    parent = result
-    for key in path[:-1]:
-        parent = parent[key]
-    del parent[path[-1]]
-    return result
-
-
 @pytest.mark.parametrize("release", RELEASES)
 def test_every_value_we_send_changes_the_output(canary_render, tmp_path, release):
     entry = releases(canary_render)[release]
     baseline = templated(canary_render, release)
     no_effect = []
     for path in leaves(entry["values"]):
-        (tmp_path / "values.yml").write_text(yaml.safe_dump(without(entry["values"], path)))
+        (tmp_path / "values.yml").write_text(yaml.safe_dump(without_key_path(entry["values"], path)))
         proc = subprocess.run([HELM, "template", release, entry["source"], "--namespace", entry["namespace"], "-f", str(tmp_path / "values.yml")],
                               capture_output=True, text=True, check=False, timeout=120)
         assert proc.returncode == 0, proc.stderr

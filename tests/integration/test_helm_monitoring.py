@@ -23,7 +23,7 @@ import pytest
 import yaml
 
 from ansible_collections.boutique.ops.plugins.filter.canary_split import canary_queries
-from ansible_collections.boutique.ops.tests.helpers import free_port, kubernetes_schema_errors, load_documents
+from ansible_collections.boutique.ops.tests.helpers import free_port, kubernetes_schema_errors, load_documents, without_key_path
 
 HELM = shutil.which("helm")
 PROMTOOL = shutil.which("promtool")
@@ -419,15 +419,6 @@ def leaves(node, path=()):
         yield path
 
 
-def without(node, path):
-    result = copy.deepcopy(node)
-    parent = result
-    for key in path[:-1]:
-        parent = parent[key]
-    del parent[path[-1]]
-    return result
-
-
 def helm_template(chart, values_dict, work):
     path = work / "values.yml"
     path.write_text(yaml.safe_dump(values_dict))
@@ -444,7 +435,7 @@ def test_every_value_we_send_changes_the_output(mon, tmp_path, release):
     baseline = templated(mon, release)
     no_effect = []
     for path in leaves(sent):
-        if helm_template(chart, without(sent, path), tmp_path) == baseline:
+        if helm_template(chart, without_key_path(sent, path), tmp_path) == baseline:
             no_effect.append(".".join(path))
     intentional = sorted(path for (rel, path) in INTENTIONAL_DEFAULTS if rel == release)
     assert sorted(no_effect) == intentional, "values the chart ignores (remove them or list them in INTENTIONAL_DEFAULTS and the README)"
