@@ -23,7 +23,8 @@ run_syntax() {
 }
 run_sanity() { scripts/sanity.sh; }
 # Two workers (pytest-xdist): the tests use their own temporary folders and free ports.
-run_pytest() { python -m pytest -n 2; }
+# --durations: the slowest tests, for the next look at the suite's time (issue 17).
+run_pytest() { python -m pytest -n 2 --durations=20; }
 run_molecule_scenario() { molecule test --scenario-name "$1"; }
 
 results=()
