@@ -21,6 +21,24 @@ import time
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 
 
+# profile_tasks' line after each task: "(0:00:01.234)       0:00:05.678 ***": the task's own time,
+# then the play's running total from its first task.
+_PLAY_CLOCK_RE = re.compile(r"\(\d+:\d+:[\d.]+\)\s+(\d+):(\d+):([\d.]+)")
+
+
+def play_seconds(output):
+    """Seconds from the first task to the last one on profile_tasks' clock (ansible.cfg enables it), or None.
+
+    Unlike the wall clock it leaves out Python's and ansible's start-up, which a busy test machine
+    stretches several-fold; waits on the network (timeouts, retries) are inside it.
+    """
+    clocks = _PLAY_CLOCK_RE.findall(output)
+    if not clocks:
+        return None
+    hours, minutes, seconds = clocks[-1]
+    return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+
+
 class PlaybookRun:
     """The outcome of one ansible-playbook run: exit code, combined output, seconds taken."""
 
@@ -32,6 +50,11 @@ class PlaybookRun:
     def changed_count(self):
         """Sum of changed= over the PLAY RECAP lines (idempotence checks)."""
         return sum(int(m) for m in re.findall(r"\bchanged=(\d+)", self.output.split("PLAY RECAP")[-1]))
+
+    @property
+    def play_seconds(self):
+        """The play's own clock (see play_seconds())."""
+        return play_seconds(self.output)
 
 
 def run_playbook(playbook, *args, env=None, timeout=600):
