@@ -115,7 +115,7 @@ def item_reads(text):
         if isinstance(node, nodes.Name) and node.name == "item":
             found.append("item")
         elif (isinstance(node, nodes.Keyword) and node.key == "attribute" and isinstance(node.value, nodes.Const)
-              and str(node.value.value).split(".")[0] == "item"):
+              and str(node.value.value).split(".", maxsplit=1)[0] == "item"):
             found.append("attribute=%r" % node.value.value)
     return found
 
