@@ -80,11 +80,17 @@ def _last_line(text):
     return lines[-1] if lines else ""
 
 
+def _loop_item(result):
+    """The loop item of one registered loop result: under the task's ``loop_var`` (named by
+    ``ansible_loop_var``), ``item`` when the loop did not name it."""
+    return result.get(result.get("ansible_loop_var") or "item") or {}
+
+
 def helm_template_problems(results, variable="chart_source"):
     """Sentences for the releases that ``kubernetes.core.helm_template`` could not template.
 
-    ``results`` is the registered loop result (its ``results`` list, each with the release as
-    ``item``). A release whose chart came from a repository gets the way to a local chart:
+    ``results`` is the registered loop result (its ``results`` list, each with the release under
+    the loop's ``loop_var``). A release whose chart came from a repository gets the way to a local chart:
     ``helm pull`` on a connected machine and ``-e variable=FOLDER``.
     """
     if isinstance(results, dict):
@@ -93,7 +99,7 @@ def helm_template_problems(results, variable="chart_source"):
     for result in results or []:
         if result.get("rc", 1) == 0 and not result.get("msg", "").startswith("Failed"):
             continue
-        release = result.get("item", {})
+        release = _loop_item(result)
         why = _last_line(result.get("stderr")) or _last_line(result.get("msg")) or "no output"
         text = "helm template of chart %s %s (release %s) failed: %s." % (
             release.get("chart"), release.get("version"), release.get("name"), why)
@@ -107,10 +113,11 @@ def helm_template_problems(results, variable="chart_source"):
 
 def helm_render_files(results, folder="helm"):
     """``[{path, content}]`` (the shape ``boutique.ops.render_files`` takes): ``folder/<release>.yml`` holding
-    what ``helm template`` printed for each release of a registered ``kubernetes.core.helm_template`` loop."""
+    what ``helm template`` printed for each release of a registered ``kubernetes.core.helm_template`` loop
+    (each result holds its release under the loop's ``loop_var``)."""
     if isinstance(results, dict):
         results = results.get("results", [])
-    return [{"path": "%s/%s.yml" % (folder, result["item"]["name"]), "content": result.get("stdout", "")}
+    return [{"path": "%s/%s.yml" % (folder, _loop_item(result)["name"]), "content": result.get("stdout", "")}
             for result in results or []]
 
 

@@ -108,3 +108,33 @@ def test_render_files_and_chart_list(tmp_path):
         "source": str(tmp_path / "prometheus-29.27.0.tgz"), "values": "prometheus-values.yml", "templated": "helm/prometheus.yml"}]
     assert helm_charts(helm_releases([release()]))[0]["source"] == "repository"
     assert helm_charts(helm_releases([release()]), with_values=True)[0]["values"] == {"server": {}}
+
+
+def named(loop_var, release_entry, **result):
+    """A registered loop result as ansible-core writes it: the item under the task's loop_var."""
+    return dict(result, ansible_loop_var=loop_var, **{loop_var: release_entry})
+
+
+def test_render_files_and_problems_read_a_named_loop_var(tmp_path):
+    """The roles loop with loop_var: _monitoring_release / _istio_release; no result carries `item`."""
+    (tmp_path / "prometheus-29.27.0.tgz").write_bytes(b"x")
+    (local,) = helm_releases([release()], str(tmp_path))
+    (repo_release,) = helm_releases([release(name="grafana", chart="grafana")])
+    results = {"results": [
+        named("_monitoring_release", local, rc=0, stdout="---\nkind: Service\n"),
+        named("_istio_release", repo_release, rc=1, stderr="Error: no route to host\n"),
+    ]}
+    assert helm_render_files(results) == [
+        {"path": "helm/prometheus.yml", "content": "---\nkind: Service\n"}, {"path": "helm/grafana.yml", "content": ""}]
+    (problem,) = helm_template_problems(results, "istio_chart_source")
+    assert "helm template of chart grafana 29.27.0 (release grafana) failed: Error: no route to host." in problem
+    assert "helm pull grafana --repo %s --version 29.27.0" % REPO in problem
+
+
+def test_the_named_loop_var_wins_over_an_item_key(tmp_path):
+    """A module that returned a key `item` of its own does not stand in for the loop's release."""
+    (tmp_path / "prometheus-29.27.0.tgz").write_bytes(b"x")
+    (local,) = helm_releases([release()], str(tmp_path))
+    result = named("_monitoring_release", local, rc=0, stdout="x", item={"name": "not-the-release"})
+    assert helm_render_files([result]) == [{"path": "helm/prometheus.yml", "content": "x"}]
+    assert helm_render_files([result], folder="out") == [{"path": "out/prometheus.yml", "content": "x"}]
