@@ -503,3 +503,17 @@ def test_a_wrong_chart_source_is_refused_before_anything_is_written(run_playbook
     assert run.returncode != 0
     assert "monitoring_chart_source=%s: %s does not exist" % (tmp_path / "charts", tmp_path / "charts") in run.output
     assert not (tmp_path / "render" / "monitoring").exists()
+
+
+def test_a_render_leaves_no_helm_values_files_behind(run_playbook, tmp_path):
+    """kubernetes.core.helm_template writes each release's values into $TMPDIR and never removes them.
+
+    Render after render, /tmp would fill with them (one per release and run): the shared helper
+    (roles/_common/tasks/helm_template.yml) gives helm a private folder and removes it.
+    """
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    run = run_playbook("playbooks/monitoring.yml", "-e", "ops_render_dir=%s" % (tmp_path / "render"), env={"TMPDIR": str(tmpdir)})
+    assert run.returncode == 0, run.output[-3000:]
+    assert os.listdir(str(tmp_path / "render" / "monitoring" / "helm")), "nothing was templated"
+    assert not os.listdir(str(tmpdir)), "left in TMPDIR: %s" % os.listdir(str(tmpdir))
