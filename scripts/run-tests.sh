@@ -5,12 +5,12 @@
 #
 # The whole suite (no step named) runs in two lanes at once, because the molecule scenarios spend
 # much of their time waiting (locust runs, heartbeats, rollouts against stand-ins: molecule loadtest
-# used about half a core over its 7 minutes) while pytest keeps both cores busy:
-#   lane 1 (this terminal): pytest
-#   lane 2 (in the background): yamllint, ansible-lint, syntax, sanity, then each molecule scenario
-# Lane 2 prints a line as each of its steps starts and ends; a failing step's log is printed in
-# full, and every step's log is kept in tests/output/logs/. TEST_LANES=1 runs the same steps one
-# after the other in this terminal, as naming steps does.
+# used about half a core over its 7 minutes) while lint and pytest keep both cores busy:
+#   lane 1 (this terminal): yamllint, ansible-lint, syntax, sanity, pytest
+#   lane 2 (in the background): each molecule scenario, the longest first
+# Lane 2 prints a line as each scenario starts and ends; a failing scenario's log is printed in
+# full, and every scenario's log is kept in tests/output/logs/. TEST_LANES=1 runs the same steps
+# one after the other in this terminal, as naming steps does.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
@@ -51,7 +51,7 @@ run_step() {  # name command...   (in this terminal)
   printf '%s\t%s\t%s\t%s\n' "$([ $rc -eq 0 ] && echo PASS || echo FAIL)" "$name" $((SECONDS - start)) "$rc" >> "$RESULTS"
 }
 
-run_logged_step() {  # name command...   (lane 2: output to a log, one line at start and end)
+run_logged_step() {  # name command...   (lane 2: output to a log, a line at its start and end)
   local name=$1 start rc log
   shift
   log="$LOG_DIR/${name// /-}.log"
@@ -98,10 +98,10 @@ done
 if [ $# -eq 0 ] && [ "${TEST_LANES:-2}" != 1 ]; then
   mkdir -p "$LOG_DIR"
   suite_start=$SECONDS
-  run_steps run_logged_step yamllint ansible-lint syntax sanity molecule &
+  run_steps run_logged_step molecule &
   lane2=$!
-  run_steps run_step pytest
-  printf '\n[lane 1] pytest is done; waiting for lane 2 (molecule)\n'
+  run_steps run_step yamllint ansible-lint syntax sanity pytest
+  printf '\n[lane 1] done; waiting for lane 2 (molecule)\n'
   wait "$lane2"
   printf 'the suite took %ss in two lanes\n' $((SECONDS - suite_start))
 else

@@ -523,6 +523,15 @@ def group_failures(failures):
     return sorted(groups.values(), key=lambda group: (-group["occurrences"], group["name"], group["kind"]))
 
 
+def failures_line(groups, limit=3):
+    """The most frequent failure groups in one line, for a message: 'GET /product/[id] HTTP 503 x41; POST /cart ...'."""
+    parts = ["%s %s %s x%d" % (group["method"], group["name"], group["kind"], group["occurrences"]) for group in groups[:limit]]
+    if len(groups) > limit:
+        more = len(groups) - limit
+        parts.append("%d other kind%s in locust_failures.csv" % (more, "" if more == 1 else "s"))
+    return "; ".join(parts)
+
+
 def _log_time(line):
     match = _LOG_TIME_RE.match(line)
     if not match:

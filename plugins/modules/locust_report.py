@@ -212,6 +212,11 @@ files:
   returned: unless O(progress=true)
   type: list
   elements: path
+failures_line:
+  description: The three most frequent kinds of failure (endpoint, status or error, count) in one line, for a message; empty without failures.
+  returned: unless O(progress=true)
+  type: str
+  sample: "GET /product/[id] HTTP 503 x41; POST /cart HTTP 503 x12; GET / no answer: ConnectionRefusedError x3"
 plots:
   description: Whether the PNG plots were drawn (false when matplotlib is missing; report.html says how to get them).
   returned: when O(report=true) and not O(progress=true)
@@ -226,6 +231,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.boutique.ops.plugins.module_utils import locust_plot
 from ansible_collections.boutique.ops.plugins.module_utils.locust_stats import (
     LocustCsvError,
+    failures_line,
     progress as read_progress,
     progress_line,
     read_run_info,
@@ -318,11 +324,11 @@ def run_module():
     if params["report"]:
         files.append(os.path.join(dest, "report.html"))
     if module.check_mode:
-        module.exit_json(changed=True, summary=summary, files=files)
+        module.exit_json(changed=True, summary=summary, files=files, failures_line=failures_line(summary["failures_grouped"]))
     if not os.path.isdir(dest):
         module.fail_json(msg="dest=%s is not a folder" % dest)
     changed |= locust_plot.write_if_changed(files[0], json.dumps(summary, indent=2, sort_keys=True) + "\n")
-    result = {}
+    result = {"failures_line": failures_line(summary["failures_grouped"])}
     if params["report"]:
         names = None
         if locust_plot.load_pyplot() is not None:

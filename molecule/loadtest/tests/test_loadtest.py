@@ -469,6 +469,9 @@ def test_failure_budget(work):
     assert "points over loadtest_max_failure_ratio=0.01" in output, output[-2000:]
     excess = round((summary["failure_ratio"] - 0.01) * 100, 3)
     assert "%s points over" % excess in output
+    # ... and what failed most, so that the message alone points at the cause.
+    top = summary["failures_grouped"][0]
+    assert "Most failures: %s %s %s x%d" % (top["method"], top["name"], top["kind"], top["occurrences"]) in " ".join(output.split())
 
 
 def test_ui_mode_runs_until_stopped(work):

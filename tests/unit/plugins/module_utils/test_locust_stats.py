@@ -149,3 +149,17 @@ def test_rate_series_by_hand():
     points = [{"t": 0, "requests": 0}, {"t": 1, "requests": 10}, {"t": 2, "requests": 30}, {"t": 4, "requests": 30}]
     assert locust_stats.rate_series(points, window_s=2) == [0.0, 10.0, 15.0, 0.0]
     assert locust_stats.peak_rps([dict(point, rps=0.0) for point in points], window_s=2) == 15.0
+
+
+def test_failures_line_names_the_most_frequent_kinds_and_counts_the_rest():
+    groups = locust_stats.group_failures([
+        {"method": "GET", "name": "/product/[id]", "error": "HTTP 503", "occurrences": 30},
+        {"method": "GET", "name": "/product/[id]", "error": "HTTP 503", "occurrences": 11},
+        {"method": "POST", "name": "/cart", "error": "HTTP 503", "occurrences": 12},
+        {"method": "GET", "name": "/", "error": "no answer: ConnectionRefusedError(111)", "occurrences": 3},
+        {"method": "GET", "name": "/cart", "error": "content marker '/cart/checkout' missing", "occurrences": 1},
+    ])
+    line = locust_stats.failures_line(groups)
+    assert line.startswith("GET /product/[id] HTTP 503 x41; POST /cart HTTP 503 x12; GET / no answer")
+    assert line.endswith("; 1 other kind in locust_failures.csv")
+    assert locust_stats.failures_line([]) == ""

@@ -124,11 +124,13 @@ def drip_body(conn, stop):
 
 
 def drip_headers(conn, stop):
+    # A header line every second: each read gets a byte well within the client's timeout=2, so only
+    # the deadline on the whole answer can end it (a 2 s drip raced the per-read timeout).
     if _read_request(conn):
         conn.sendall(b"HTTP/1.1 200 OK\r\n")
         for number, _tick in enumerate(_for_a_while(stop)):
             conn.sendall(b"x-drip-%d: yes\r\n" % number)
-            stop.wait(2)
+            stop.wait(1)
 
 
 def header_byte_by_byte(conn, stop):
