@@ -13,12 +13,21 @@ The table covers what the per-stage input tests (tests/integration/test_*_inputs
 test_preflight.py) do not: control characters in every kind of input of every stage (they would add
 lines to rendered files, commands and labels: issue 13 defect 10), and type, choice and range
 errors of the roles' argument specs and stage checks. Run it with `pytest -n 2`.
+
+The control-character rows share runs: preflight checks every input for control characters in one
+task and names each offender in its own sentence, so rows of one entry playbook whose variables do
+not clash go into one run (CONTROL_BATCHES: 79 rows, a handful of runs), and each row asserts that
+the refusal of its batch has a sentence for its variable, with the same checks as a run of its
+own. A row its batch does not name (another input of the batch was refused by an earlier check)
+falls back to a run of its own. The rows of a batch share an xdist group, so `--dist loadgroup`
+(scripts/run-tests.sh) makes each batch's run once.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 
 import pytest
 
@@ -223,27 +232,89 @@ TYPES_AND_RANGES = [
 # every reached role's argument spec and checks run in preflight.
 NOT_YET_REFUSED = set()
 
-CASES = [row for row in CONTROL_CHARACTERS + TYPES_AND_RANGES if row.id not in NOT_YET_REFUSED]
+
+
+def _batch_control_rows(rows):
+    """[(playbook, inventory, merged extra vars, [row ids])]: each row joins the first batch of its
+    playbook and inventory where none of its variables is set to another value."""
+    batches = []
+    for row in rows:
+        playbook, variables, _name, inventory = row.values
+        for batch_playbook, batch_inventory, merged, ids in batches:
+            if (batch_playbook, batch_inventory) == (playbook, inventory) and all(
+                    merged.get(key, value) == value for key, value in variables.items()):
+                merged.update(variables)
+                ids.append(row.id)
+                break
+        else:
+            batches.append((playbook, inventory, dict(variables), [row.id]))
+    return batches
+
+
+def _in_group(row, group):
+    return pytest.param(*row.values, id=row.id, marks=list(row.marks) + [pytest.mark.xdist_group(group)])
+
+
+CONTROL_ROWS = [row for row in CONTROL_CHARACTERS if row.id not in NOT_YET_REFUSED]
+CONTROL_BATCHES = _batch_control_rows(CONTROL_ROWS)
+_BATCH_OF_ROW = dict((row_id, index) for index, batch in enumerate(CONTROL_BATCHES) for row_id in batch[3])
+CASES = ([_in_group(row, "control-batch-%d" % _BATCH_OF_ROW[row.id]) for row in CONTROL_ROWS]
+         + [row for row in TYPES_AND_RANGES if row.id not in NOT_YET_REFUSED])
 
 
 def test_the_table_is_big_enough():
     assert len(CASES) >= 100
 
 
-@pytest.mark.parametrize("playbook, variables, name, args", CASES)
-def test_bad_input_is_refused_before_any_change(run_playbook, tmp_path, playbook, variables, name, args):
-    render = tmp_path / "render"
+def _refusal(run_playbook, folder, playbook, variables, args):
+    """Run ``playbook`` in render mode into folder/render with ``variables``; (run, the text from its first 'fatal:')."""
+    render = folder / "render"
     variables = dict((key, value.replace("{render}", str(render)) if isinstance(value, str) else value)
                      for key, value in variables.items())
     run = run_playbook(playbook, *(args + ["-e", json.dumps(dict({"ops_render_dir": str(render)}, **variables))]),
                        timeout=120)
-    assert run.returncode != 0, "accepted: %s" % run.output[-1500:]
     # YAML output doubles the quotes of single-quoted strings: canary_hosts[''a''].
     text = " ".join(run.output.split()).replace("''", "'")
-    failure = text[text.find("fatal:"):] if "fatal:" in text else text
-    assert name in failure, "the refusal does not name %s: %s" % (name, failure[:1500])
+    return run, text[text.find("fatal:"):] if "fatal:" in text else text
+
+
+def _names(failure, name):
+    """Whether the refusal has a sentence for ``name`` itself, not for a longer name that contains it."""
+    return re.search(r"(?<![\w\[.])%s(?!\w)" % re.escape(name), failure) is not None
+
+
+@pytest.fixture(name="control_batch", scope="session")
+def fixture_control_batch(run_playbook, tmp_path_factory):
+    """The run of a batch of control-character rows, made once per session (per xdist worker): index -> (run, failure, folder)."""
+    runs = {}
+
+    def run_batch(index):
+        if index not in runs:
+            playbook, inventory, variables, _ids = CONTROL_BATCHES[index]
+            folder = tmp_path_factory.mktemp("control-batch-%d" % index)
+            runs[index] = _refusal(run_playbook, folder, playbook, variables, list(inventory)) + (folder,)
+        return runs[index]
+    return run_batch
+
+
+def test_the_control_rows_share_a_few_runs():
+    assert len(CONTROL_BATCHES) <= len(CONTROL_ROWS) // 4, [batch[3] for batch in CONTROL_BATCHES]
+
+
+@pytest.mark.parametrize("playbook, variables, name, args", CASES)
+def test_bad_input_is_refused_before_any_change(request, run_playbook, control_batch, tmp_path, playbook, variables, name, args):
+    batch = _BATCH_OF_ROW.get(request.node.callspec.id)
+    run, failure, folder = control_batch(batch) if batch is not None else (None, "", tmp_path)
+    if run is None or not _names(failure, name):
+        # Not in a batch, or its batch was refused for another input first: a run of its own, where
+        # the refusal is this input's alone (a name may be a prefix: loadtest_wait_m).
+        folder = tmp_path
+        run, failure = _refusal(run_playbook, folder, playbook, variables, args)
+        assert name in failure, "the refusal does not name %s: %s" % (name, failure[:1500])
+    render = folder / "render"
+    assert run.returncode != 0, "accepted: %s" % run.output[-1500:]
     assert not os.path.exists(render) or not os.listdir(render), "written before the refusal: %s" % os.listdir(render)
-    assert not [entry for entry in os.listdir(tmp_path) if entry != "render"], os.listdir(tmp_path)
+    assert not [entry for entry in os.listdir(folder) if entry != "render"], os.listdir(folder)
     assert run.changed_count() == 0, run.output[-1500:]
     assert run.play_seconds is not None, run.output[-1500:]
     assert run.play_seconds < MAX_SECONDS, "refused %.1f s into the play" % run.play_seconds
