@@ -156,6 +156,11 @@ def _assert_counts_match(summary, counts):
     assert per_route == counts["routes"]
 
 
+# The tests that read the one stress run stay on one xdist worker (molecule.yml runs verify with
+# -n 2 --dist loadgroup), so that the run is made once.
+STRESS_RUN = pytest.mark.xdist_group("stress")
+
+
 @pytest.fixture(name="stress", scope="module")
 def fixture_stress():
     """A stress run against a shop that fails above 10 concurrent users."""
@@ -176,12 +181,14 @@ def fixture_stress():
     return {"rc": rc, "output": output, "run_dir": run_dir, "counts": shop.counts(), "fail_above": 10}
 
 
+@STRESS_RUN
 def test_stress_runs_and_prints_progress(stress):
     assert stress["rc"] == 0, stress["output"][-3000:]
     assert "rps=" in stress["output"] and "users=" in stress["output"] and ", finished" in stress["output"]
     assert os.path.basename(stress["run_dir"]).endswith("-stress")
 
 
+@STRESS_RUN
 def test_result_files(host, stress):
     for name in RESULT_FILES:
         item = host.file(os.path.join(stress["run_dir"], name))
@@ -194,6 +201,7 @@ def test_result_files(host, stress):
     assert "--exit-code-on-error" in host.file(os.path.join(stress["run_dir"], "run.json")).content_string
 
 
+@STRESS_RUN
 def test_summary_keys(stress):
     summary = _summary(stress["run_dir"])
     for key in ("profile", "duration_s", "users_max", "requests", "failures", "failure_ratio", "rps_peak", "p50_ms", "p95_ms",
@@ -204,10 +212,12 @@ def test_summary_keys(stress):
     assert summary["workers"]["expected"] == 2 and summary["workers"]["connected"] == 2
 
 
+@STRESS_RUN
 def test_stress_counts_match_the_shop(stress):
     _assert_counts_match(_summary(stress["run_dir"]), stress["counts"])
 
 
+@STRESS_RUN
 def test_stress_finds_the_breaking_point(stress):
     summary = _summary(stress["run_dir"])
     assert summary["breaking_point_users"] is not None
@@ -217,6 +227,7 @@ def test_stress_finds_the_breaking_point(stress):
     assert summary["users_max"] <= stress["fail_above"] + 2 * STEP_USERS
 
 
+@STRESS_RUN
 def test_stress_names_the_bottleneck(stress):
     analysis = _summary(stress["run_dir"])["analysis"]
     assert analysis["status"] == "done", analysis
