@@ -432,6 +432,22 @@ def test_stress_ending_early_ends_the_play_within_a_poll(work):
     assert _summary(run_dir)["breaking_point_users"] is not None
 
 
+def _kill_orphaned_workers(marker):
+    """SIGKILL the ansible-playbook processes whose command line holds ``marker`` (a test's own folder).
+
+    ansible-core's task workers call setsid(), so killing the playbook's process group leaves a
+    worker that was mid-task behind, blocked on its dead parent's pipe: the test removes its own.
+    """
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as handle:
+                command = handle.read().decode("utf-8", "replace")
+            if "ansible-playbook" in command and marker in command:
+                os.kill(int(pid), signal.SIGKILL)
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+
+
 def test_killed_before_the_first_poll_is_interrupted(work):
     """The heartbeat exists before the master starts: a playbook killed at once stops the run."""
     shop = StandIn(str(work)).start()
@@ -440,8 +456,9 @@ def test_killed_before_the_first_poll_is_interrupted(work):
         _wait_for(lambda: glob.glob(os.path.join(results_root, "*", "run.json")), 180, "the master to start")
         os.killpg(proc.pid, signal.SIGKILL)
 
+    results_root = os.path.join(work, "results")
     try:
-        _rc, _output, run_dir = run_loadtest(os.path.join(work, "results"), {
+        _rc, _output, run_dir = run_loadtest(results_root, {
             "profile": "endurance", "target_url": shop.url, "users": 2, "duration": 60, "loadtest_poll_s": 2,
         }, during=kill_at_start)
 
@@ -452,6 +469,7 @@ def test_killed_before_the_first_poll_is_interrupted(work):
         _wait_for(ended, 90, "the wrapper to stop the orphaned run")
     finally:
         shop.stop()
+        _kill_orphaned_workers(results_root)
     with open(os.path.join(run_dir, "run.json"), encoding="utf-8") as handle:
         run = json.load(handle)
     assert run["interrupted"] is True, run
