@@ -13,6 +13,10 @@ output, and then measures, each in a fresh process (so one run's memory does not
 next's): the summary with report.html and the plots, and one progress poll. It prints wall
 time, CPU time and peak memory (ru_maxrss of that process, which includes Python itself and
 matplotlib) and, from a second untimed run under tracemalloc, the peak of Python allocations.
+Then (--polls N) one progress poll on the longest history, N times: the module's own work as
+ansible runs it (its code compiled from source, AnsibleModule, the read), and the whole
+`ansible localhost -m boutique.ops.locust_report -a '... progress=true'` next to
+`ansible localhost -m ansible.builtin.ping` (ansible's own start-up), min and median.
 
 write_run() is also used by the unit tests to make a 6-hour history.
 """
@@ -25,9 +29,11 @@ import os
 import random
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, ".."))
@@ -153,6 +159,75 @@ print(json.dumps({"wall_s": wall, "cpu_s": cpu, "traced_peak_mb": tracemalloc.ge
 '''
 
 
+# The module as ansible runs it on a poll: its payload carries sources, so the collection's code is
+# compiled in each run (a copy without __pycache__, no bytecode written). ansible.module_utils.basic,
+# which every module pays for (ping too), is timed apart from the module's own imports and work.
+_MODULE_CHILD = r'''
+import contextlib, io, json, sys, time
+sys.dont_write_bytecode = True
+sys.path.insert(0, sys.argv[1])
+cpu = time.process_time()
+import ansible.module_utils.basic
+basic_cpu, cpu = time.process_time() - cpu, time.process_time()
+from ansible_collections.boutique.ops.plugins.modules import locust_report
+sys.argv = [sys.argv[0], sys.argv[2]]
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    try:
+        locust_report.main()
+    except SystemExit:
+        pass
+own_cpu = time.process_time() - cpu
+assert '"progress_line"' in out.getvalue(), out.getvalue()[-2000:]
+loaded = sorted(name.rpartition(".")[2] for name in sys.modules if name.split(".")[0] == "matplotlib"
+                or name.endswith((".locust_plot", ".load_analysis_report")))
+print(json.dumps({"basic_cpu_s": basic_cpu, "own_cpu_s": own_cpu, "loaded": sorted(set(loaded))}))
+'''
+
+
+def _run_timed(command, cwd=None, env=None):
+    """(wall s, CPU s of the command and its children, stdout) of one run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall = time.perf_counter()
+    out = subprocess.run(command, cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout
+    wall = time.perf_counter() - wall
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, out
+
+
+def _spread(values):
+    return "min %.3f median %.3f" % (min(values), statistics.median(values))
+
+
+def measure_polls(collections, prefix, hours, count):
+    """One progress poll, ``count`` times each: the module's own work, and through ansible (start-up included)."""
+    copy = tempfile.mkdtemp(prefix="report-scale-src-")
+    try:
+        shutil.copytree(os.path.join(ROOT, "plugins"), os.path.join(copy, "ansible_collections", "boutique", "ops", "plugins"),
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        args = os.path.join(copy, "args.json")
+        with open(args, "w", encoding="utf-8") as handle:
+            json.dump({"ANSIBLE_MODULE_ARGS": {"csv_prefix": prefix, "profile": "endurance", "progress": True,
+                                               "planned_s": hours * 3600}}, handle)
+        print("\none progress poll on the %g-hour history, %d runs each (load average %.1f %.1f %.1f):" % ((hours, count) + os.getloadavg()))
+        own = [json.loads(_run_timed([sys.executable, "-c", _MODULE_CHILD, copy, args])[2]) for _run in range(count)]
+        print("  module's own work (its imports compiled from source, as in ansible's payload, and the poll): "
+              "%s s CPU; ansible.module_utils.basic %s s CPU; report code loaded: %s"
+              % (_spread([run["own_cpu_s"] for run in own]), _spread([run["basic_cpu_s"] for run in own]),
+                 ", ".join(sorted(set(sum((run["loaded"] for run in own), [])))) or "none"))
+        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections)
+        ansible = os.path.join(os.path.dirname(sys.executable), "ansible")
+        for label, module_args in (("boutique.ops.locust_report", ["-a", "csv_prefix=%s profile=endurance progress=true planned_s=%d"
+                                                                   % (prefix, hours * 3600)]),
+                                   ("ansible.builtin.ping", [])):
+            runs = [_run_timed([ansible, "localhost", "-m", label] + module_args, cwd=ROOT, env=env)[:2] for _run in range(count)]
+            print("  ansible localhost -m %-26s %s s wall, %s s CPU (ansible and the module)"
+                  % (label + ":", _spread([run[0] for run in runs]), _spread([run[1] for run in runs])))
+        print("  load average after: %.1f %.1f %.1f" % os.getloadavg())
+    finally:
+        shutil.rmtree(copy)
+
+
 def _collections_path():
     """A folder holding ansible_collections/boutique/ops -> this checkout."""
     folder = tempfile.mkdtemp(prefix="report-scale-coll-")
@@ -176,6 +251,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hours", type=float, nargs="+", default=[1, 6, 24])
     parser.add_argument("--keep", help="write the runs here and keep them (default: a temporary folder)")
+    parser.add_argument("--polls", type=int, default=10, help="then time this many progress polls on the longest history, "
+                        "the module alone and through `ansible localhost -m boutique.ops.locust_report` (0: none)")
     args = parser.parse_args()
     work = args.keep or tempfile.mkdtemp(prefix="report-scale-")
     collections = _collections_path()
@@ -194,6 +271,9 @@ def main():
                   % (hours, seconds * (len(ENDPOINTS) + 1), size / 1e6, summary["wall_s"], summary["cpu_s"],
                      summary["maxrss_mb"], summary["traced_peak_mb"], poll["wall_s"], poll["maxrss_mb"], poll["traced_peak_mb"]))
             sys.stdout.flush()
+        if args.polls > 0:
+            longest = max(args.hours)
+            measure_polls(collections, os.path.join(work, "%gh" % longest, "locust"), longest, args.polls)
     finally:
         shutil.rmtree(collections)
         if not args.keep:

@@ -164,12 +164,15 @@ def start_standin_shop(folder, *args, max_seconds=60):
         return shop, "http://127.0.0.1:%s" % handle.read().strip()
 
 
-def run_locustfile(url, *args, env=None, timeout=60):
-    """Run the project's locustfile headless against ``url`` with locust's own CLI; a CompletedProcess."""
+def run_locustfile(url, *args, env=None, timeout=60, locustfile=None, user_classes=()):
+    """Run the project's locustfile (or ``locustfile``) headless against ``url`` with locust's own CLI; a CompletedProcess.
+
+    ``user_classes``: run only these User classes of the file (locust's positional arguments).
+    """
     locust = os.path.join(os.path.dirname(sys.executable), "locust")
     return subprocess.run(
-        [locust, "-f", os.path.join(REPO_ROOT, "roles", "locust", "files", "locustfile.py"), "--headless", "-H", url]
-        + [str(arg) for arg in args],
+        [locust, "-f", str(locustfile or os.path.join(REPO_ROOT, "roles", "locust", "files", "locustfile.py")), "--headless", "-H", url]
+        + [str(arg) for arg in args] + list(user_classes),
         env=env, capture_output=True, text=True, timeout=timeout, check=False,
     )
 

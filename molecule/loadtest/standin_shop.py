@@ -9,9 +9,15 @@ the real frontend, counts every request, and can be told to fail:
   --fail-after S   answer 503 to everything from S seconds after start (a dying shop)
   --versions v1=3,v2=1   answer each request from one version, picked by weight, named in the
                    x-boutique-version header as the canary's routes do (counted per version)
+  --blank          answer every page without the journey's content markers (a wrong page)
   (the Host header of every request is counted under counts["hosts"])
 
   python standin_shop.py --port-file /tmp/port [--fail-above 10] [--fail-after 20] [--stats-file f.json]
+
+Cookies as the frontend's: a request without shop_session-id gets one in a Set-Cookie (counted
+under counts["no_session"]: after the first request of a shopper, each one is a request the real
+frontend would serve from a new, empty cart), and POST /setCurrency sets shop_currency; the page
+its redirect leads to is counted under counts["stale_currency"] unless it carries that currency.
 
 GET /__stats returns the counters as JSON (not counted). The counters are also written to
 --stats-file on SIGTERM/SIGINT and every second, so they survive a restart of the process.
@@ -29,7 +35,10 @@ import signal
 import socket
 import threading
 import time
+import uuid
+from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
 
 PRODUCTS = ("OLJCESPC7Z", "66VCHSJNUP", "1YMWWN1N4O", "L9ECAV7KIM", "2ZYFJ3GM2N", "0PUK6V6EV0", "LS4PSXUNUM", "9SIQT8TOJO", "6E92ZMYYFZ")
 PAD = b"<!-- " + b"x" * 2000 + b" -->"
@@ -41,8 +50,9 @@ ORDER = b"<html><title>Online Boutique</title><body><h3>Your order is complete!<
 class Shop:
     """Counters and failure rules, shared by the handler threads."""
 
-    def __init__(self, fail_above=0, fail_after=0.0, stats_file="", versions=None):
+    def __init__(self, fail_above=0, fail_after=0.0, stats_file="", versions=None, blank=False):
         self.lock = threading.Lock()
+        self.blank = blank
         self.started = time.time()
         self.fail_above = fail_above
         self.fail_after = fail_after
@@ -50,7 +60,7 @@ class Shop:
         self.open_connections = 0
         self.versions = versions or []
         self.max_connections = 0
-        self.counts = {"total": 0, "journey": 0, "redirect_follow": 0, "failed": 0, "routes": {}}
+        self.counts = {"total": 0, "journey": 0, "redirect_follow": 0, "failed": 0, "no_session": 0, "stale_currency": 0, "routes": {}}
         if stats_file and os.path.exists(stats_file):
             # A restart continues counting where the previous process stopped.
             with open(stats_file, encoding="utf-8") as handle:
@@ -85,6 +95,7 @@ def make_handler(shop):
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        currency = None  # the currency this connection's last POST /setCurrency chose
 
         def setup(self):
             super().setup()
@@ -103,12 +114,14 @@ def make_handler(shop):
         def log_message(self, *_args):  # pylint: disable=arguments-differ
             return
 
-        def _send(self, status, body=b"", location=None):
+        def _send(self, status, body=b"", location=None, cookies=()):
             self.send_response(status)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))
             if location:
                 self.send_header("Location", location)
+            for cookie in cookies:
+                self.send_header("Set-Cookie", cookie + "; Max-Age=172800")
             if getattr(self, "version", ""):
                 self.send_header("x-boutique-version", self.version)
             # Headers and body in one write: two small writes would stall on Nagle's algorithm.
@@ -137,16 +150,27 @@ def make_handler(shop):
 
         def _handle(self):
             length = int(self.headers.get("Content-Length") or 0)
-            if length:
-                self.rfile.read(length)
+            form = parse_qs(self.rfile.read(length).decode("latin-1")) if length else {}
             if self.path == "/__stats":
                 self._send(200, json.dumps(shop.snapshot()).encode())
                 return
             name, status, body, location = self._route()
             follow = "_redirect=1" in self.path
+            # The frontend's cookies: a session for a request without one, the currency a shopper picks.
+            jar = SimpleCookie(self.headers.get("Cookie", ""))
+            no_session = "shop_session-id" not in jar
+            cookies = ["shop_session-id=%s" % uuid.uuid4()] if no_session else []
+            carried = jar["shop_currency"].value if "shop_currency" in jar else None
+            stale = follow and self.currency is not None and carried != self.currency
+            self.currency = None
+            if name == "POST /setCurrency" and form.get("currency_code"):
+                self.currency = form["currency_code"][0]  # what the page it redirects to must carry
+                cookies.append("shop_currency=%s" % self.currency)
             with shop.lock:
                 counts = shop.counts
                 counts["total"] += 1
+                counts["no_session"] = counts.get("no_session", 0) + no_session
+                counts["stale_currency"] = counts.get("stale_currency", 0) + stale
                 if follow:
                     counts["redirect_follow"] += 1
                 else:
@@ -164,7 +188,7 @@ def make_handler(shop):
             if failing:
                 self._send(503, b"overloaded")
             else:
-                self._send(status, body, location)
+                self._send(status, b"<html><body>Down for maintenance</body></html>" if shop.blank and body else body, location, cookies)
 
         do_GET = _handle
         do_POST = _handle
@@ -181,11 +205,12 @@ def main():
     parser.add_argument("--fail-after", type=float, default=0.0)
     parser.add_argument("--stats-file", default="")
     parser.add_argument("--versions", default="", help="e.g. v1=3,v2=1")
+    parser.add_argument("--blank", action="store_true", help="pages without the content markers")
     parser.add_argument("--max-seconds", type=float, default=600.0, help="stop by itself after this long")
     args = parser.parse_args()
 
     versions = [(item.partition("=")[0], float(item.partition("=")[2])) for item in args.versions.split(",") if item]
-    shop = Shop(args.fail_above, args.fail_after, args.stats_file, versions)
+    shop = Shop(args.fail_above, args.fail_after, args.stats_file, versions, args.blank)
     server = ThreadingHTTPServer((args.host, args.port), make_handler(shop))
     server.daemon_threads = True
     stop = threading.Event()

@@ -228,7 +228,6 @@ import os
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.boutique.ops.plugins.module_utils import locust_plot
 from ansible_collections.boutique.ops.plugins.module_utils.locust_stats import (
     LocustCsvError,
     failures_line,
@@ -237,7 +236,6 @@ from ansible_collections.boutique.ops.plugins.module_utils.locust_stats import (
     read_run_info,
     summarize_with_series,
 )
-from ansible_collections.boutique.ops.plugins.module_utils import load_analysis_report
 
 
 def _progress(module):
@@ -297,6 +295,12 @@ def run_module():
     params = module.params
     if params["progress"]:
         _progress(module)
+    # The report's code is imported here, not at the top: a progress poll (every few seconds) would
+    # otherwise compile it each time, ansible's module payload carrying sources, not bytecode.
+    from ansible_collections.boutique.ops.plugins.module_utils import (  # pylint: disable=import-outside-toplevel
+        load_analysis_report,
+        locust_plot,
+    )
     if not 0 <= params["failure_ratio_threshold"] < 1:
         module.fail_json(msg="failure_ratio_threshold=%s: allowed is 0 <= x < 1, e.g. 0.05" % params["failure_ratio_threshold"])
     if params["window_s"] <= 0:

@@ -61,16 +61,30 @@ def test_real_form_fields(tree):
 
 
 def test_every_request_is_checked(tree):
-    """Every client call uses catch_response and hands the response to _check (status and marker)."""
-    module = tree[0]
-    calls = [node for node in ast.walk(_class(module, "BoutiqueShopper"))
-             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("get", "post")
-             and isinstance(node.func.value, ast.Attribute) and node.func.value.attr == "client"]
-    assert len(calls) == 6
-    for call in calls:
-        assert any(keyword.arg == "catch_response" and keyword.value.value is True for keyword in call.keywords)
-    checks = [node for node in ast.walk(module) if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "_check"]
-    assert len(checks) == 6
+    """Every request of the journey goes through _send with its page's marker; only _send sends.
+
+    _send checks the status and the marker and reports each request to locust (see the integration
+    tests for the failures it reports); neither self.client nor self.http is called anywhere else.
+    """
+    shopper = _class(tree[0], "BoutiqueShopper")
+    sends = [node for node in ast.walk(shopper)
+             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "_send"]
+    assert len(sends) == 6
+    for call in sends:
+        # method, path, marker: the marker is one of the module's *_MARKER constants or PRODUCT_MARKERS[i].
+        marker = call.args[2]
+        assert getattr(marker, "id", "").endswith("_MARKER") or getattr(getattr(marker, "value", None), "id", "") == "PRODUCT_MARKERS"
+    senders = set()
+    for function in (node for node in shopper.body if isinstance(node, ast.FunctionDef)):
+        for node in ast.walk(function):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Attribute)
+                    and node.func.value.attr in ("client", "http") and node.func.attr not in ("close",)):
+                senders.add((function.name, node.func.value.attr, node.func.attr))
+    assert senders == {("_send", "http", "request")}
+    source = tree[1]
+    assert 'failure = "HTTP %s" % resp.status_code' in source
+    assert "marker not in content and (alt is None or alt not in content)" in source
+    assert "exception=CatchResponseError(failure) if failure else None" in source
 
 
 def test_one_shape_per_profile(tree):
