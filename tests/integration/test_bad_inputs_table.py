@@ -233,7 +233,6 @@ TYPES_AND_RANGES = [
 NOT_YET_REFUSED = set()
 
 
-
 def _batch_control_rows(rows):
     """[(playbook, inventory, merged extra vars, [row ids])]: each row joins the first batch of its
     playbook and inventory where none of its variables is set to another value."""

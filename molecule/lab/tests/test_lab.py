@@ -142,7 +142,7 @@ SPLIT_PLAYBOOK = """
         expected: {v1: 75, v2: 25}
         version_header: x-boutique-version
         # A check that must pass: at the module's default 0.95 one run in 20 of a true 75/25 split
-        # fails by chance (4.5 % simulated); 0.999 keeps the tolerance honest and the test steady.
+        # fails by chance (4.5 percent, simulated); 0.999 keeps the tolerance honest and the test steady.
         confidence: 0.999
         headers: {Host: "%s"}
       register: split
