@@ -19,7 +19,7 @@ if COLLECTIONS not in sys.path:
     sys.path.insert(0, COLLECTIONS)
 # Plain assert in the shared helpers should explain itself like one in a test.
 pytest.register_assert_rewrite("ansible_collections.boutique.ops.tests.helpers")
-from ansible_collections.boutique.ops.tests.helpers import render_playbook, run_playbook  # noqa: E402 (needs collections/ on sys.path)
+from ansible_collections.boutique.ops.tests.helpers import once_per_run, render_playbook, run_playbook  # noqa: E402 (needs collections/ on sys.path)
 
 # Upstream reference data (see ../shared/reference/README.md); absent in a clone elsewhere.
 REFERENCE_DIR = os.path.join(os.path.dirname(REPO_ROOT), "shared", "reference")
@@ -55,15 +55,15 @@ def fixture_run_playbook():
     return run_playbook
 
 
-# Renders shared by every test of a session (of each pytest-xdist worker) that only reads them.
-# A test that changes a render folder, or needs other variables, renders its own into tmp_path.
+# Renders shared by every test of the run (every pytest-xdist worker: once_per_run, with xdist's
+# worker_id fixture) that only reads them. A test that changes a render folder, or needs other variables, renders its own into tmp_path.
 @pytest.fixture(name="site_render", scope="session")
-def fixture_site_render(tmp_path_factory):
-    """``ansible-playbook site.yml -e ops_render_dir=DIR`` (local inventory), once per session; DIR. Read only."""
-    return render_playbook("site.yml", tmp_path_factory.mktemp("site-render"))
+def fixture_site_render(tmp_path_factory, worker_id):
+    """``ansible-playbook site.yml -e ops_render_dir=DIR`` (local inventory), once per run; DIR. Read only."""
+    return once_per_run(tmp_path_factory, worker_id, "site-render", lambda folder: render_playbook("site.yml", folder))
 
 
 @pytest.fixture(name="monitoring_render", scope="session")
-def fixture_monitoring_render(tmp_path_factory):
-    """``ansible-playbook playbooks/monitoring.yml -e ops_render_dir=DIR``, once per session; DIR. Read only."""
-    return render_playbook("playbooks/monitoring.yml", tmp_path_factory.mktemp("monitoring-render"))
+def fixture_monitoring_render(tmp_path_factory, worker_id):
+    """``ansible-playbook playbooks/monitoring.yml -e ops_render_dir=DIR``, once per run; DIR. Read only."""
+    return once_per_run(tmp_path_factory, worker_id, "monitoring-render", lambda folder: render_playbook("playbooks/monitoring.yml", folder))

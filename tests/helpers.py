@@ -11,12 +11,16 @@ functions, not fixtures, so fixtures of any scope can call them.
 from __future__ import annotations
 
 import copy
+import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
 import time
+
+import filelock
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 
@@ -74,6 +78,28 @@ def run_playbook(playbook, *args, env=None, timeout=600):
         text=True, timeout=timeout, check=False,
     )
     return PlaybookRun(proc.returncode, proc.stdout, time.monotonic() - start)
+
+
+def once_per_run(tmp_path_factory, worker_id, name, make):
+    """``make(folder)``, made once for the whole test run and shared by every pytest-xdist worker; its result.
+
+    ``make`` gets an empty folder of its own and returns a JSON value (e.g. the folder as a string).
+    A session fixture is otherwise made once per worker: with ``-n 2`` each render twice. The first
+    worker to get here makes it under a file lock; the others wait and read its recorded result. A
+    failed attempt leaves no record, so the next one starts over in an empty folder. Callers only
+    read what was made.
+    """
+    if worker_id == "master":  # not under xdist
+        return make(tmp_path_factory.mktemp(name))
+    root = tmp_path_factory.getbasetemp().parent  # the run's folder, above each worker's own
+    folder, record = root / ("once-" + name), root / ("once-" + name + ".json")
+    with filelock.FileLock(str(root / ("once-" + name + ".lock")), timeout=1800):
+        if not record.exists():
+            if folder.exists():
+                shutil.rmtree(str(folder))
+            folder.mkdir()
+            record.write_text(json.dumps(make(folder)))
+        return json.loads(record.read_text())
 
 
 def render_playbook(playbook, folder, *args, timeout=300):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import pathlib
 import subprocess
 import sys
 
@@ -21,6 +22,7 @@ import pytest
 import yaml
 
 from ansible_collections.boutique.ops.plugins.filter.cidr_policy import cidr_policy
+from ansible_collections.boutique.ops.tests.helpers import once_per_run
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 INVENTORY = os.path.join(REPO, "inventories", "gcp", "hosts.yml")
@@ -28,8 +30,14 @@ VENV_BIN = os.path.dirname(sys.executable)
 INTERNAL = {"networking.gke.io/load-balancer-type": "Internal"}
 
 
-def _render(tmp_path_factory, name, extra):
-    render = tmp_path_factory.mktemp(name) / "render"
+def _render(tmp_path_factory, worker_id, name, extra):
+    """(render folder, the run's output as one line), made once per test run (helpers.once_per_run)."""
+    render, output = once_per_run(tmp_path_factory, worker_id, "gcp-one-run-" + name, lambda folder: _make_render(folder, extra))
+    return pathlib.Path(render), output
+
+
+def _make_render(folder, extra):
+    render = folder / "render"
     playbook = render.parent / "one-run.yml"
     playbook.write_text(
         "- ansible.builtin.import_playbook: %s\n- ansible.builtin.import_playbook: %s\n"
@@ -39,7 +47,7 @@ def _render(tmp_path_factory, name, extra):
     args = [os.path.join(VENV_BIN, "ansible-playbook"), "-i", INVENTORY, str(playbook), "-e", json.dumps(variables)]
     result = subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True, timeout=1500, check=False)
     assert result.returncode == 0, result.stdout[-3000:]
-    return render, " ".join(result.stdout.split())
+    return [str(render), " ".join(result.stdout.split())]
 
 
 def _docs(path):
@@ -73,13 +81,13 @@ def _firewall(render):
 
 
 @pytest.fixture(scope="module", name="default_render")
-def fixture_default_render(tmp_path_factory):
-    return _render(tmp_path_factory, "default", {})
+def fixture_default_render(tmp_path_factory, worker_id):
+    return _render(tmp_path_factory, worker_id, "default", {})
 
 
 @pytest.fixture(scope="module", name="exposed_render")
-def fixture_exposed_render(tmp_path_factory):
-    return _render(tmp_path_factory, "exposed", {
+def fixture_exposed_render(tmp_path_factory, worker_id):
+    return _render(tmp_path_factory, worker_id, "exposed", {
         "ops_allowed_cidrs": ["203.0.113.7/32"],
         "boutique_frontend_source_ranges": ["198.51.100.0/24"],
         "monitoring_grafana_source_ranges": ["2001:db8::/48"],
