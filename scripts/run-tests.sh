@@ -43,6 +43,10 @@ LOG_DIR=tests/output/logs
 RESULTS=$(mktemp)
 trap 'rm -f "$RESULTS"' EXIT
 
+record() {  # name rc seconds
+  printf '%s\t%s\t%s\t%s\n' "$([ "$2" -eq 0 ] && echo PASS || echo FAIL)" "$1" "$3" "$2" >> "$RESULTS"
+}
+
 run_step() {  # name command...   (in this terminal)
   local name=$1 start rc
   shift
@@ -50,7 +54,7 @@ run_step() {  # name command...   (in this terminal)
   start=$SECONDS
   "$@"
   rc=$?
-  printf '%s\t%s\t%s\t%s\n' "$([ $rc -eq 0 ] && echo PASS || echo FAIL)" "$name" $((SECONDS - start)) "$rc" >> "$RESULTS"
+  record "$name" "$rc" $((SECONDS - start))
 }
 
 run_logged_step() {  # name command...   (lane 2: output to a log, a line at its start and end)
@@ -61,7 +65,7 @@ run_logged_step() {  # name command...   (lane 2: output to a log, a line at its
   start=$SECONDS
   "$@" > "$log" 2>&1
   rc=$?
-  printf '%s\t%s\t%s\t%s\n' "$([ $rc -eq 0 ] && echo PASS || echo FAIL)" "$name" $((SECONDS - start)) "$rc" >> "$RESULTS"
+  record "$name" "$rc" $((SECONDS - start))
   if [ $rc -eq 0 ]; then
     printf '[lane 2] %s: passed in %ss\n' "$name" $((SECONDS - start))
   else
