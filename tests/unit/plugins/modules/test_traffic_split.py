@@ -131,8 +131,10 @@ def test_errors_above_the_ratio_fail_and_stop_early(server, capsys):
     assert failed
     assert result["verdict"] == "fail"
     assert result["errors"]["kinds"] == {"http_503": result["errors"]["count"]}
-    assert result["errors"]["count"] == 11          # 1 % of 1000 is 10: the 11th stops it
-    assert result["requests"] < 1000
+    # 1 % of 1000 is 10: the 11th error stops new sends. Up to concurrency - 1 requests are already in
+    # flight then and are counted when they return, so a busy machine may see one to three more.
+    assert 11 <= result["errors"]["count"] <= 11 + 3
+    assert result["requests"] < 200                # every 10th fails, so the budget is spent near 110
 
 
 def test_errors_within_the_ratio_are_reported(server, capsys):
