@@ -14,22 +14,27 @@ test_preflight.py) do not: control characters in every kind of input of every st
 lines to rendered files, commands and labels: issue 13 defect 10), and type, choice and range
 errors of the roles' argument specs and stage checks. Run it with `pytest -n 2`.
 
-The control-character rows share runs: preflight checks every input for control characters in one
-task and names each offender in its own sentence, so rows of one entry playbook whose variables do
-not clash go into one run (CONTROL_BATCHES: 79 rows, a handful of runs), and each row asserts that
-the refusal of its batch has a sentence for its variable, with the same checks as a run of its
-own. A row its batch does not name (another input of the batch was refused by an earlier check)
-falls back to a run of its own. The rows of a batch share an xdist group, so `--dist loadgroup`
-(scripts/run-tests.sh) makes each batch's run once.
+Rows share runs. Preflight checks every input for control characters in one task and names each
+offender in its own sentence, and a role's argument spec names every violation of that role in one
+refusal. So rows of one entry playbook whose variables do not clash go into one run: all the
+control-character rows of a playbook, or the type, choice and range rows of one role (BATCHES: 142
+rows, about 40 runs). Each row asserts that the refusal of its batch has a sentence for its
+variable, with the same checks as a run of its own. A row its batch does not name (another input of
+the batch was refused first, by a check that stops at its first finding) falls back to a run of its
+own. Each batch runs once per test run (helpers.once_per_run), and its rows share an xdist group, so
+that `--dist loadgroup` (scripts/run-tests.sh) keeps them on one worker.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import pathlib
 import re
 
 import pytest
+
+from ansible_collections.boutique.ops.tests.helpers import PlaybookRun, once_per_run
 
 # Longest a refusal may take, on the play's clock (profile_tasks' running total: from the first task
 # to the refusal), the issue's bound. Python's and ansible's start-up come on top (1.5 to 2 s of CPU);
@@ -233,15 +238,26 @@ TYPES_AND_RANGES = [
 NOT_YET_REFUSED = set()
 
 
-def _batch_control_rows(rows):
+# The role whose argument spec or checks own a variable: the start of its name, but for the entry
+# playbooks' short names.
+SHORT_NAME_ROLES = {"weight": "canary", "duration": "loadtest", "users": "loadtest", "profile": "loadtest",
+                    "ramp_rate": "loadtest", "target_url": "loadtest"}
+
+
+def _owner(name):
+    """The role a variable of the refusal belongs to: boutique_cart_store -> boutique, users -> loadtest."""
+    return SHORT_NAME_ROLES.get(name, name.split("_")[0])
+
+
+def _batch_rows(rows, key):
     """[(playbook, inventory, merged extra vars, [row ids])]: each row joins the first batch of its
-    playbook and inventory where none of its variables is set to another value."""
+    playbook, inventory and key(row) where none of its variables is set to another value."""
     batches = []
     for row in rows:
         playbook, variables, _name, inventory = row.values
         for batch_playbook, batch_inventory, merged, ids in batches:
-            if (batch_playbook, batch_inventory) == (playbook, inventory) and all(
-                    merged.get(key, value) == value for key, value in variables.items()):
+            if ((batch_playbook, batch_inventory) == (playbook, inventory) and key(row) == key(_ROW[ids[0]])
+                    and all(merged.get(name, value) == value for name, value in variables.items())):
                 merged.update(variables)
                 ids.append(row.id)
                 break
@@ -254,11 +270,15 @@ def _in_group(row, group):
     return pytest.param(*row.values, id=row.id, marks=list(row.marks) + [pytest.mark.xdist_group(group)])
 
 
+_ROW = dict((row.id, row) for row in CONTROL_CHARACTERS + TYPES_AND_RANGES)
 CONTROL_ROWS = [row for row in CONTROL_CHARACTERS if row.id not in NOT_YET_REFUSED]
-CONTROL_BATCHES = _batch_control_rows(CONTROL_ROWS)
-_BATCH_OF_ROW = dict((row_id, index) for index, batch in enumerate(CONTROL_BATCHES) for row_id in batch[3])
-CASES = ([_in_group(row, "control-batch-%d" % _BATCH_OF_ROW[row.id]) for row in CONTROL_ROWS]
-         + [row for row in TYPES_AND_RANGES if row.id not in NOT_YET_REFUSED])
+TYPE_ROWS = [row for row in TYPES_AND_RANGES if row.id not in NOT_YET_REFUSED]
+# Control characters: one preflight task names every offender of the run. Types, choices and ranges:
+# a role's argument spec names every violation of that role, so a batch holds one role's rows.
+BATCHES = (_batch_rows(CONTROL_ROWS, key=lambda row: "control")
+           + _batch_rows(TYPE_ROWS, key=lambda row: _owner(row.values[2])))
+_BATCH_OF_ROW = dict((row_id, index) for index, batch in enumerate(BATCHES) for row_id in batch[3])
+CASES = [_in_group(row, "batch-%d" % _BATCH_OF_ROW[row.id]) for row in CONTROL_ROWS + TYPE_ROWS]
 
 
 def test_the_table_is_big_enough():
@@ -272,9 +292,14 @@ def _refusal(run_playbook, folder, playbook, variables, args):
                      for key, value in variables.items())
     run = run_playbook(playbook, *(args + ["-e", json.dumps(dict({"ops_render_dir": str(render)}, **variables))]),
                        timeout=120)
+    return run, _failure_text(run)
+
+
+def _failure_text(run):
+    """The run's output on one line from its first 'fatal:' (all of it if there is none)."""
     # YAML output doubles the quotes of single-quoted strings: canary_hosts[''a''].
     text = " ".join(run.output.split()).replace("''", "'")
-    return run, text[text.find("fatal:"):] if "fatal:" in text else text
+    return text[text.find("fatal:"):] if "fatal:" in text else text
 
 
 def _names(failure, name):
@@ -282,31 +307,36 @@ def _names(failure, name):
     return re.search(r"(?<![\w\[.])%s(?!\w)" % re.escape(name), failure) is not None
 
 
-@pytest.fixture(name="control_batch", scope="session")
-def fixture_control_batch(run_playbook, tmp_path_factory):
-    """The run of a batch of control-character rows, made once per session (per xdist worker): index -> (run, failure, folder)."""
-    runs = {}
+@pytest.fixture(name="batch_run", scope="session")
+def fixture_batch_run(run_playbook, tmp_path_factory, worker_id):
+    """The run of a batch of rows, made once per test run (helpers.once_per_run): index -> (run, failure, folder)."""
 
     def run_batch(index):
-        if index not in runs:
-            playbook, inventory, variables, _ids = CONTROL_BATCHES[index]
-            folder = tmp_path_factory.mktemp("control-batch-%d" % index)
-            runs[index] = _refusal(run_playbook, folder, playbook, variables, list(inventory)) + (folder,)
-        return runs[index]
+        playbook, inventory, variables, _ids = BATCHES[index]
+
+        def make(folder):
+            run = _refusal(run_playbook, folder, playbook, variables, list(inventory))[0]
+            return [run.returncode, run.output, run.seconds, str(folder)]
+        returncode, output, seconds, folder = once_per_run(tmp_path_factory, worker_id, "bad-input-batch-%d" % index, make)
+        run = PlaybookRun(returncode, output, seconds)
+        return run, _failure_text(run), pathlib.Path(folder)
     return run_batch
 
 
-def test_the_control_rows_share_a_few_runs():
-    assert len(CONTROL_BATCHES) <= len(CONTROL_ROWS) // 4, [batch[3] for batch in CONTROL_BATCHES]
+def test_the_rows_share_a_few_runs():
+    control = [batch for batch in BATCHES if batch[3][0] in {row.id for row in CONTROL_ROWS}]
+    assert len(control) <= len(CONTROL_ROWS) // 4, [batch[3] for batch in control]
+    assert len(BATCHES) - len(control) <= len(TYPE_ROWS) // 2, [batch[3] for batch in BATCHES if batch not in control]
 
 
 @pytest.mark.parametrize("playbook, variables, name, args", CASES)
-def test_bad_input_is_refused_before_any_change(request, run_playbook, control_batch, tmp_path, playbook, variables, name, args):
+def test_bad_input_is_refused_before_any_change(request, run_playbook, batch_run, tmp_path, playbook, variables, name, args):
     batch = _BATCH_OF_ROW.get(request.node.callspec.id)
-    run, failure, folder = control_batch(batch) if batch is not None else (None, "", tmp_path)
-    if run is None or not _names(failure, name):
-        # Not in a batch, or its batch was refused for another input first: a run of its own, where
-        # the refusal is this input's alone (a name may be a prefix: loadtest_wait_m).
+    run, failure, folder = batch_run(batch)
+    if not _names(failure, name):
+        # Its batch was refused for another input first (a check that stops at its first finding),
+        # or the name is a prefix (loadtest_wait_m): a run of its own, where the refusal is this
+        # input's alone.
         folder = tmp_path
         run, failure = _refusal(run_playbook, folder, playbook, variables, args)
         assert name in failure, "the refusal does not name %s: %s" % (name, failure[:1500])
