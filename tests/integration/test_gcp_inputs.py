@@ -105,6 +105,22 @@ def test_bad_input_rejected_in_apply_mode_before_any_change(tmp_path, extra, exp
     assert not kubeconfig.parent.exists()
 
 
+def test_the_plays_auth_defaults_reach_the_google_cloud_modules(tmp_path):
+    """group/boutique.ops.gcp (meta/runtime.yml) carries gke_cluster.yml's module_defaults to the modules:
+    an absent key file is the module's own error, before any network call."""
+    with open(os.path.join(REPO, "playbooks", "gke_cluster.yml"), encoding="utf-8") as handle:
+        defaults = [play for play in yaml.safe_load(handle) if "module_defaults" in play][0]["module_defaults"]
+    play = [{"name": "One Google Cloud module under the cluster play's defaults", "hosts": "control", "gather_facts": False,
+             "module_defaults": defaults,
+             "tasks": [{"name": "Read the addresses", "google.cloud.gcp_compute_address_info": {
+                 "project": "boutique-tests", "region": "europe-west10"}}]}]
+    playbook = tmp_path / "auth-defaults.yml"
+    playbook.write_text(yaml.safe_dump(play))
+    code, output = _run(str(playbook), {"gcp_auth_kind": "serviceaccount", "gcp_service_account_file": "/nonexistent/key.json"})
+    assert code == 2, output[-3000:]
+    assert "Unable to read service_account_file at /nonexistent/key.json" in output, output[-3000:]
+
+
 def _firewall(render):
     return {rule["name"]: rule for rule in yaml.safe_load((render / "loadgen_vm" / "firewall.yml").read_text())}
 

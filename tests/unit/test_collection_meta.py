@@ -6,6 +6,7 @@ the runtime requirements split from the test tooling, the execution environment'
 from __future__ import annotations
 
 import os
+import re
 
 import yaml
 from ansible.module_utils.compat.version import LooseVersion
@@ -68,3 +69,20 @@ def test_galaxy_requirements_cover_the_dependencies():
     wanted = {item["name"]: item["version"] for item in load("requirements.yml")["collections"]}
     for name, version in galaxy["dependencies"].items():
         assert wanted.get(name) == version, "%s: requirements.yml and galaxy.yml disagree" % name
+
+
+def test_gcp_action_group_lists_every_google_cloud_module_the_collection_calls():
+    """A google.cloud module missing from group/boutique.ops.gcp would run without the plays' auth defaults."""
+    called = set()
+    for folder in ("roles", "playbooks"):
+        for root, _dirs, files in os.walk(os.path.join(REPO_ROOT, folder)):
+            for name in files:
+                if name.endswith(".yml"):
+                    with open(os.path.join(root, name), encoding="utf-8") as handle:
+                        called.update(re.findall(r"^\s*-?\s*(google\.cloud\.gcp_\w+):", handle.read(), re.MULTILINE))
+    assert called, "no google.cloud module found: the search is broken"
+    assert sorted(called) == sorted(load("meta", "runtime.yml")["action_groups"]["gcp"])
+    # Every play that calls them sets their defaults through the collection's group, not google.cloud's.
+    for playbook in ("gke_cluster.yml", "loadgen_vm.yml", "teardown_gcp.yml"):
+        for play in load("playbooks", playbook):
+            assert "group/google.cloud.gcp" not in play.get("module_defaults", {}), playbook
