@@ -27,6 +27,9 @@ _NAMES = {
     "\x7f": "DEL", "\x85": "next line (NEL)", "\u2028": "line separator", "\u2029": "paragraph separator",
 }
 # "{{ weight | default('') }}": a role default that reads a short entry-point name.
+# libyaml's safe loader when PyYAML has it (ansible-core needs it too): every entry playbook's
+# preflight reads all the roles' argument specs, 0.13 s in pure Python, 0.02 s in C.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SHORT_NAME_RE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\|\s*default\(")
 # Longest excerpt of a value shown in a message.
 _EXCERPT = 60
@@ -83,7 +86,7 @@ def _load(path):
         return None
     with open(path, encoding="utf-8") as handle:
         try:
-            return yaml.safe_load(handle)
+            return yaml.load(handle, Loader=_SAFE_LOADER)
         except yaml.YAMLError as exc:
             raise AnsibleFilterError("%s is not valid YAML: %s" % (path, exc))
 
@@ -109,7 +112,7 @@ def role_input_names(roles_dir, roles=None):
             with open(defaults_path, encoding="utf-8") as handle:
                 text = handle.read()
             names.update(_SHORT_NAME_RE.findall(text))
-            names.update(str(key) for key in (yaml.safe_load(text) or {}) if not str(key).startswith("_"))
+            names.update(str(key) for key in (yaml.load(text, Loader=_SAFE_LOADER) or {}) if not str(key).startswith("_"))
     return sorted(names)
 
 
