@@ -6,11 +6,13 @@
 # The whole suite (no step named) runs in two lanes at once, because the molecule scenarios spend
 # much of their time waiting (locust runs, heartbeats, rollouts against stand-ins: molecule loadtest
 # used about half a core over its 7 minutes) while lint and pytest keep both cores busy:
-#   lane 1 (this terminal): yamllint, ansible-lint, syntax, sanity, pytest
-#   lane 2 (in the background): each molecule scenario, the longest first
-# Lane 2 prints a line as each scenario starts and ends; a failing scenario's log is printed in
-# full, and every scenario's log is kept in tests/output/logs/. TEST_LANES=1 runs the same steps
-# one after the other in this terminal, as naming steps does.
+#   lane 1 (this terminal): yamllint, ansible-lint, syntax, sanity, pytest, then molecule scenarios
+#   lane 2 (in the background): molecule scenarios
+# The scenarios wait in one queue, the longest first; each lane takes the next one when it is free,
+# so whichever lane is done first helps with the short ones at the end. A lane prints a line as each
+# scenario starts and ends; a failing scenario's log is printed in full, and every scenario's log is
+# kept in tests/output/logs/. TEST_LANES=1 runs the same steps one after the other in this
+# terminal, as naming steps does.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
@@ -41,7 +43,9 @@ run_molecule_scenario() { molecule test --scenario-name "$1"; }
 LOG_DIR=tests/output/logs
 # One line a step, "PASS|FAIL<TAB>name<TAB>seconds<TAB>exit": both lanes append to it.
 RESULTS=$(mktemp)
-trap 'rm -f "$RESULTS"' EXIT
+# Two lanes: the molecule scenarios not yet started, one a line; next_scenario takes the first under a lock.
+QUEUE=$(mktemp)
+trap 'rm -f "$RESULTS" "$QUEUE" "$QUEUE.lock"' EXIT
 
 record() {  # name rc seconds
   printf '%s\t%s\t%s\t%s\n' "$([ "$2" -eq 0 ] && echo PASS || echo FAIL)" "$1" "$3" "$2" >> "$RESULTS"
@@ -57,19 +61,19 @@ run_step() {  # name command...   (in this terminal)
   record "$name" "$rc" $((SECONDS - start))
 }
 
-run_logged_step() {  # name command...   (lane 2: output to a log, a line at its start and end)
-  local name=$1 start rc log
-  shift
+run_logged_step() {  # lane name command...   (output to a log, a line at its start and end)
+  local lane=$1 name=$2 start rc log
+  shift 2
   log="$LOG_DIR/${name// /-}.log"
-  printf '[lane 2] %s: started (log: %s)\n' "$name" "$log"
+  printf '[lane %s] %s: started (log: %s)\n' "$lane" "$name" "$log"
   start=$SECONDS
   "$@" > "$log" 2>&1
   rc=$?
   record "$name" "$rc" $((SECONDS - start))
   if [ $rc -eq 0 ]; then
-    printf '[lane 2] %s: passed in %ss\n' "$name" $((SECONDS - start))
+    printf '[lane %s] %s: passed in %ss\n' "$lane" "$name" $((SECONDS - start))
   else
-    printf '\n======== [lane 2] %s: FAILED (exit %s, %ss); its log: ========\n' "$name" "$rc" $((SECONDS - start))
+    printf '\n======== [lane %s] %s: FAILED (exit %s, %ss); its log: ========\n' "$lane" "$name" "$rc" $((SECONDS - start))
     cat "$log"
     printf '======== end of %s ========\n\n' "$log"
   fi
@@ -101,13 +105,26 @@ for step in "${steps[@]}"; do
   esac
 done
 
+next_scenario() {
+  flock "$QUEUE.lock" sh -c 'head -n 1 "$1"; sed -i 1d "$1"' next_scenario "$QUEUE"
+}
+
+run_queued_scenarios() {  # lane
+  local scenario
+  while scenario=$(next_scenario) && [ -n "$scenario" ]; do
+    run_logged_step "$1" "molecule $scenario" run_molecule_scenario "$scenario"
+  done
+}
+
 if [ $# -eq 0 ] && [ "${TEST_LANES:-2}" != 1 ]; then
   mkdir -p "$LOG_DIR"
+  for scenario in ${MOLECULE_SCENARIOS:-$(scenarios)}; do echo "$scenario"; done > "$QUEUE"
   suite_start=$SECONDS
-  run_steps run_logged_step molecule &
+  run_queued_scenarios 2 &
   lane2=$!
   run_steps run_step yamllint ansible-lint syntax sanity pytest
-  printf '\n[lane 1] done; waiting for lane 2 (molecule)\n'
+  printf '\n[lane 1] done with pytest; taking molecule scenarios from the queue\n'
+  run_queued_scenarios 1
   wait "$lane2"
   printf 'the suite took %ss in two lanes\n' $((SECONDS - suite_start))
 else
