@@ -5,14 +5,17 @@
 #
 # The whole suite (no step named) runs in two lanes at once, because the molecule scenarios spend
 # much of their time waiting (locust runs, heartbeats, rollouts against stand-ins: molecule loadtest
-# used about half a core over its 7 minutes) while lint and pytest keep both cores busy:
-#   lane 1 (this terminal): yamllint, ansible-lint, syntax, sanity, pytest, then molecule scenarios
-#   lane 2 (in the background): molecule scenarios
-# The scenarios wait in one queue, the longest first; each lane takes the next one when it is free,
-# so whichever lane is done first helps with the short ones at the end. A lane prints a line as each
-# scenario starts and ends; a failing scenario's log is printed in full, and every scenario's log is
-# kept in tests/output/logs/. TEST_LANES=1 runs the same steps one after the other in this
-# terminal, as naming steps does.
+# used about half a core over its 5 minutes) while pytest keeps both cores busy:
+#   lane 1 (this terminal): pytest, then steps from the queue
+#   lane 2 (in the background): steps from the queue
+# The queue holds every other step, the long ones first (LANE_QUEUE below): yamllint and ansible-lint,
+# then the molecule scenarios longest first, sanity among them. Each lane takes the next step when it
+# is free, so that the two lanes end close together. A queued step prints a line as it starts and
+# ends; a failing one's log is printed in full, and every log is kept in tests/output/logs/.
+# The full run leaves out the `syntax` step: ansible-lint's syntax-check rule (unskippable) runs
+# `ansible-playbook --syntax-check` on every playbook, molecule's included. TEST_LANES=1 runs
+# yamllint ansible-lint syntax sanity pytest molecule one after the other in this terminal, as
+# naming steps does.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
@@ -43,7 +46,7 @@ run_molecule_scenario() { molecule test --scenario-name "$1"; }
 LOG_DIR=tests/output/logs
 # One line a step, "PASS|FAIL<TAB>name<TAB>seconds<TAB>exit": both lanes append to it.
 RESULTS=$(mktemp)
-# Two lanes: the molecule scenarios not yet started, one a line; next_scenario takes the first under a lock.
+# Two lanes: the steps not yet started, one a line; next_step takes the first under a lock.
 QUEUE=$(mktemp)
 trap 'rm -f "$RESULTS" "$QUEUE" "$QUEUE.lock"' EXIT
 
@@ -79,11 +82,25 @@ run_logged_step() {  # lane name command...   (output to a log, a line at its st
   fi
 }
 
-scenarios() {  # the longest first, so that lane 2 ends about when pytest does
+scenarios() {  # the longest first
   local all
   all=$(ls molecule/*/molecule.yml | xargs -n1 dirname | xargs -n1 basename)
-  for first in loadtest canary lab; do echo "$all" | grep -qx "$first" && echo "$first"; done
-  echo "$all" | grep -vx -e loadtest -e canary -e lab
+  for known in loadtest canary lab default gcp monitoring boutique; do echo "$all" | grep -qx "$known" && echo "$known"; done
+  echo "$all" | grep -vx -e loadtest -e canary -e lab -e default -e gcp -e monitoring -e boutique
+}
+
+# Two lanes: what the queue holds, in order (measured on 2 cores: ansible-lint 92 s, molecule
+# loadtest 310 s, canary 215 s, lab 153 s, sanity 61 s, default 65 s, gcp 48 s, the others under
+# 35 s; pytest about 750 s in lane 1 meanwhile). Short steps last, so that neither lane is left
+# with a long one at the end.
+lane_queue() {
+  local scenario
+  echo yamllint
+  echo ansible-lint
+  for scenario in ${MOLECULE_SCENARIOS:-$(scenarios)}; do
+    echo "molecule $scenario"
+    if [ "$scenario" = lab ]; then echo sanity; fi
+  done
 }
 
 run_steps() {  # runner step...
@@ -105,26 +122,30 @@ for step in "${steps[@]}"; do
   esac
 done
 
-next_scenario() {
-  flock "$QUEUE.lock" sh -c 'head -n 1 "$1"; sed -i 1d "$1"' next_scenario "$QUEUE"
+next_step() {
+  flock "$QUEUE.lock" sh -c 'head -n 1 "$1"; sed -i 1d "$1"' next_step "$QUEUE"
 }
 
-run_queued_scenarios() {  # lane
-  local scenario
-  while scenario=$(next_scenario) && [ -n "$scenario" ]; do
-    run_logged_step "$1" "molecule $scenario" run_molecule_scenario "$scenario"
+run_queued_steps() {  # lane
+  local step
+  while step=$(next_step) && [ -n "$step" ]; do
+    case $step in
+      "molecule "*) run_logged_step "$1" "$step" run_molecule_scenario "${step#molecule }" ;;
+      *) run_logged_step "$1" "$step" "run_${step//-/_}" ;;
+    esac
   done
 }
 
 if [ $# -eq 0 ] && [ "${TEST_LANES:-2}" != 1 ]; then
   mkdir -p "$LOG_DIR"
-  for scenario in ${MOLECULE_SCENARIOS:-$(scenarios)}; do echo "$scenario"; done > "$QUEUE"
+  lane_queue > "$QUEUE"
+  grep -qx sanity "$QUEUE" || echo sanity >> "$QUEUE"  # no lab scenario: sanity goes last
   suite_start=$SECONDS
-  run_queued_scenarios 2 &
+  run_queued_steps 2 &
   lane2=$!
-  run_steps run_step yamllint ansible-lint syntax sanity pytest
-  printf '\n[lane 1] done with pytest; taking molecule scenarios from the queue\n'
-  run_queued_scenarios 1
+  run_step pytest run_pytest
+  printf '\n[lane 1] done with pytest; taking steps from the queue\n'
+  run_queued_steps 1
   wait "$lane2"
   printf 'the suite took %ss in two lanes\n' $((SECONDS - suite_start))
 else
