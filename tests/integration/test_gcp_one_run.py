@@ -94,6 +94,12 @@ def fixture_exposed_render(tmp_path_factory, worker_id):
     })
 
 
+# The tests of one render stay on one xdist worker (--dist loadgroup): the other worker would only
+# wait on the render's lock meanwhile.
+DEFAULT_RENDER = pytest.mark.xdist_group("gcp-one-run-default")
+
+
+@DEFAULT_RENDER
 def test_generators_path_is_in_the_first_render(default_render):
     render, _output = default_render
     services = _services(render)
@@ -111,6 +117,7 @@ def test_generators_path_is_in_the_first_render(default_render):
     assert _firewall(render)["boutique-loadgen-master"]["state"] == "present"
 
 
+@DEFAULT_RENDER
 def test_nothing_is_open_to_the_internet_by_default(default_render):
     render, _output = default_render
     services = _services(render)
@@ -133,6 +140,7 @@ def test_nothing_is_open_to_the_internet_by_default(default_render):
     assert _firewall(render)["boutique-loadgen-ssh-deny"]["source_ranges"] == ["0.0.0.0/0"]
 
 
+@DEFAULT_RENDER
 def test_render_shows_plans_and_stage_order(default_render):
     render, output = default_render
     plan = yaml.safe_load((render / "preflight" / "gcp_plan.yml").read_text())
