@@ -54,6 +54,9 @@ def run_outside(cwd, playbook, *args, collections_path, timeout=600):
         "ANSIBLE_COLLECTIONS_PATH": str(collections_path),
         "ANSIBLE_NOCOLOR": "1",
         "ANSIBLE_FORCE_COLOR": "0",
+        # No bytecode caches: Python would write __pycache__ beside the installed collection's
+        # plugins, and the checks below hold that a run writes nothing inside it, on any machine.
+        "PYTHONDONTWRITEBYTECODE": "1",
     })
     start = time.monotonic()
     proc = subprocess.run(
