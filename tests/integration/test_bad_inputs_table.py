@@ -18,8 +18,8 @@ Rows share runs. Preflight checks every input for control characters in one task
 offender in its own sentence, and a role's argument spec names every violation of that role in one
 refusal. So rows of one entry playbook whose variables do not clash go into one run: all the
 control-character rows of a playbook, or the type, choice and range rows of one role (BATCHES: 142
-rows, about 40 runs). Each row asserts that the refusal of its batch has a sentence for its
-variable, with the same checks as a run of its own. A row its batch does not name (another input of
+rows, 32 runs and a few runs of their own). Each row asserts that the refusal of its batch has a
+sentence for its variable, with the same checks as a run of its own. A row its batch does not name (another input of
 the batch was refused first, by a check that stops at its first finding) falls back to a run of its
 own. Each batch runs once per test run (helpers.once_per_run), and its rows share an xdist group, so
 that `--dist loadgroup` (scripts/run-tests.sh) keeps them on one worker.
@@ -252,17 +252,18 @@ def _owner(name):
 def _batch_rows(rows, key):
     """[(playbook, inventory, merged extra vars, [row ids])]: each row joins the first batch of its
     playbook, inventory and key(row) where none of its variables is set to another value."""
-    batches = []
+    batches, keys = [], []
     for row in rows:
         playbook, variables, _name, inventory = row.values
-        for batch_playbook, batch_inventory, merged, ids in batches:
-            if ((batch_playbook, batch_inventory) == (playbook, inventory) and key(row) == key(_ROW[ids[0]])
+        for (batch_playbook, batch_inventory, merged, ids), batch_key in zip(batches, keys):
+            if ((batch_playbook, batch_inventory, batch_key) == (playbook, inventory, key(row))
                     and all(merged.get(name, value) == value for name, value in variables.items())):
                 merged.update(variables)
                 ids.append(row.id)
                 break
         else:
             batches.append((playbook, inventory, dict(variables), [row.id]))
+            keys.append(key(row))
     return batches
 
 
@@ -270,13 +271,13 @@ def _in_group(row, group):
     return pytest.param(*row.values, id=row.id, marks=list(row.marks) + [pytest.mark.xdist_group(group)])
 
 
-_ROW = dict((row.id, row) for row in CONTROL_CHARACTERS + TYPES_AND_RANGES)
 CONTROL_ROWS = [row for row in CONTROL_CHARACTERS if row.id not in NOT_YET_REFUSED]
 TYPE_ROWS = [row for row in TYPES_AND_RANGES if row.id not in NOT_YET_REFUSED]
 # Control characters: one preflight task names every offender of the run. Types, choices and ranges:
 # a role's argument spec names every violation of that role, so a batch holds one role's rows.
-BATCHES = (_batch_rows(CONTROL_ROWS, key=lambda row: "control")
-           + _batch_rows(TYPE_ROWS, key=lambda row: _owner(row.values[2])))
+CONTROL_BATCHES = _batch_rows(CONTROL_ROWS, key=lambda row: "control")
+TYPE_BATCHES = _batch_rows(TYPE_ROWS, key=lambda row: _owner(row.values[2]))
+BATCHES = CONTROL_BATCHES + TYPE_BATCHES
 _BATCH_OF_ROW = dict((row_id, index) for index, batch in enumerate(BATCHES) for row_id in batch[3])
 CASES = [_in_group(row, "batch-%d" % _BATCH_OF_ROW[row.id]) for row in CONTROL_ROWS + TYPE_ROWS]
 
@@ -324,15 +325,13 @@ def fixture_batch_run(run_playbook, tmp_path_factory, worker_id):
 
 
 def test_the_rows_share_a_few_runs():
-    control = [batch for batch in BATCHES if batch[3][0] in {row.id for row in CONTROL_ROWS}]
-    assert len(control) <= len(CONTROL_ROWS) // 4, [batch[3] for batch in control]
-    assert len(BATCHES) - len(control) <= len(TYPE_ROWS) // 2, [batch[3] for batch in BATCHES if batch not in control]
+    assert len(CONTROL_BATCHES) <= len(CONTROL_ROWS) // 4, [batch[3] for batch in CONTROL_BATCHES]
+    assert len(TYPE_BATCHES) <= len(TYPE_ROWS) // 2, [batch[3] for batch in TYPE_BATCHES]
 
 
 @pytest.mark.parametrize("playbook, variables, name, args", CASES)
 def test_bad_input_is_refused_before_any_change(request, run_playbook, batch_run, tmp_path, playbook, variables, name, args):
-    batch = _BATCH_OF_ROW.get(request.node.callspec.id)
-    run, failure, folder = batch_run(batch)
+    run, failure, folder = batch_run(_BATCH_OF_ROW[request.node.callspec.id])
     if not _names(failure, name):
         # Its batch was refused for another input first (a check that stops at its first finding),
         # or the name is a prefix (loadtest_wait_m): a run of its own, where the refusal is this
