@@ -32,10 +32,11 @@ unit: setup
 molecule: setup
 	MOLECULE_SCENARIOS="$(SCENARIO)" scripts/run-tests.sh molecule
 
-## bench: client throughput benchmark (measures, asserts nothing; not part of make test)
+## bench: locust's and traffic_split's throughput (measure, assert no times; not part of make test)
 bench:
 	scripts/setup.sh nginx wrk
 	python benchmarks/locust_throughput.py
+	python benchmarks/traffic_split.py
 
 clean:
 	rm -rf .venv collections .ansible tests/output .pytest_cache

@@ -43,7 +43,7 @@ description:
 notes:
   - "Performance, measured on the project's 2-core shared test machine through a local Envoy 1.40 (Istio's data plane)
     with static C(weighted_clusters) at 75/25 in front of two Python stand-in frontends on 127.0.0.1, deciding 25 %
-    +/- 3 points at 95 % (801 requests); re-measured by C(tests/integration/test_canary_envoy.py::test_benchmark)."
+    +/- 3 points at 95 % (801 requests); re-measured by C(benchmarks/traffic_split.py)."
   - "Stand-ins taking 10 ms per page (the lab report measured a 55 ms median on GKE):
     concurrency 1 took 8.72 s of sending (92 requests/s, 10.4 s wall clock with ansible's start-up);
     concurrency 16 (the default) 0.57 s (1402/s, 1.3 s wall), 15x faster; concurrency 32 0.31 s (2577/s, 1.1 s wall), 28x faster."
