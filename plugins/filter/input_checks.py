@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, boutique.ops maintainers
 # Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
-"""Input checks shared by every role: control characters in any input are refused.
+"""Input checks shared by every role: control characters in any input are refused; durations.
 
 A newline in a value that reaches a file, a command line or a label adds a line to it (an extra
 ``ssh-keys`` entry, an extra command in ``commands.sh``). No input of this collection needs a control
@@ -116,11 +116,31 @@ def role_input_names(roles_dir, roles=None):
     return sorted(names)
 
 
+# A duration as users write it: whole or decimal seconds, no sign, no unit.
+_SECONDS_RE = re.compile(r"^[0-9]+([.][0-9]+)?$")
+
+
+def duration_problems(durations, cap):
+    """``name=value`` for each of ``durations`` (name -> value) that is not a number of seconds from 0 to ``cap``.
+
+    In the order given; empty when every one is good. ``1e12``, ``-5``, ``abc`` and ``10m`` are all refused.
+    """
+    if not isinstance(durations, dict):
+        raise AnsibleFilterError("duration_problems expects a dict of name -> duration, got %s" % type(durations).__name__)
+    try:
+        cap = float(cap)
+    except (TypeError, ValueError):
+        raise AnsibleFilterError("duration_problems: the cap must be a number of seconds, got %r" % (cap,)) from None
+    return ["%s=%s" % (name, value) for name, value in durations.items()
+            if isinstance(value, bool) or not _SECONDS_RE.match(str(value)) or float(value) > cap]
+
+
 class FilterModule:
     """boutique.ops input checks."""
 
     def filters(self):
         return {
             "control_character_violations": control_character_violations,
+            "duration_problems": duration_problems,
             "role_input_names": role_input_names,
         }

@@ -82,3 +82,26 @@ def test_role_input_names_of_some_roles():
 def test_role_input_names_needs_a_folder(tmp_path):
     with pytest.raises(AnsibleFilterError, match="not a folder of roles"):
         ic.role_input_names(str(tmp_path / "nope"))
+
+
+@pytest.mark.parametrize("value", [0, 600, "600", 12.5, "0.5", 86400])
+def test_good_durations_pass(value):
+    assert ic.duration_problems({"loadtest_duration_s (duration)": value}, 86400) == []
+
+
+@pytest.mark.parametrize("value", [-5, "-5", 1e12, "1e3", "abc", "10m", "", None, True, 86401])
+def test_bad_durations_are_named_with_their_value(value):
+    assert ic.duration_problems({"loadtest_poll_s": 5, "loadtest_duration_s (duration)": value}, 86400) == [
+        "loadtest_duration_s (duration)=%s" % (value,)]
+
+
+def test_every_bad_duration_in_the_order_given():
+    durations = {"a": "x", "b": 1, "c": -1, "d": 99999}
+    assert ic.duration_problems(durations, "86400") == ["a=x", "c=-1", "d=99999"]
+
+
+def test_duration_problems_needs_a_dict_and_a_numeric_cap():
+    with pytest.raises(AnsibleFilterError, match="dict of name -> duration"):
+        ic.duration_problems(["600"], 86400)
+    with pytest.raises(AnsibleFilterError, match="the cap must be a number"):
+        ic.duration_problems({"a": 1}, "a day")
