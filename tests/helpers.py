@@ -102,6 +102,26 @@ def once_per_run(tmp_path_factory, worker_id, name, make):
         return json.loads(record.read_text())
 
 
+def batch_rows(rows):
+    """Refusal rows that can share one run: [(key, merged variables, [row ids])], in row order.
+
+    ``rows`` are (row id, key, variables). A row joins the first batch of its key where none of its
+    variables is set to another value; the key says which check refuses it (a role's argument spec
+    or its check_inputs task name every violation at once), so that one refusal names every row of
+    the batch. A row its batch's refusal does not name runs alone (the callers' fallback).
+    """
+    batches = []
+    for row_id, key, variables in rows:
+        for batch_key, merged, ids in batches:
+            if batch_key == key and all(merged.get(name, value) == value for name, value in variables.items()):
+                merged.update(variables)
+                ids.append(row_id)
+                break
+        else:
+            batches.append((key, dict(variables), [row_id]))
+    return batches
+
+
 def render_playbook(playbook, folder, *args, timeout=300):
     """Run ``playbook`` in render mode into ``folder`` and assert it succeeded; returns the folder as a string."""
     run = run_playbook(playbook, "-e", "ops_render_dir=%s" % folder, *args, timeout=timeout)

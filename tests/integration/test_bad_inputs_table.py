@@ -34,7 +34,7 @@ import re
 
 import pytest
 
-from ansible_collections.boutique.ops.tests.helpers import PlaybookRun, once_per_run
+from ansible_collections.boutique.ops.tests.helpers import PlaybookRun, batch_rows, once_per_run
 
 # Longest a refusal may take, on the play's clock (profile_tasks' running total: from the first task
 # to the refusal), the issue's bound. Python's and ansible's start-up come on top (1.5 to 2 s of CPU);
@@ -250,21 +250,9 @@ def _owner(name):
 
 
 def _batch_rows(rows, key):
-    """[(playbook, inventory, merged extra vars, [row ids])]: each row joins the first batch of its
-    playbook, inventory and key(row) where none of its variables is set to another value."""
-    batches, keys = [], []
-    for row in rows:
-        playbook, variables, _name, inventory = row.values
-        for (batch_playbook, batch_inventory, merged, ids), batch_key in zip(batches, keys):
-            if ((batch_playbook, batch_inventory, batch_key) == (playbook, inventory, key(row))
-                    and all(merged.get(name, value) == value for name, value in variables.items())):
-                merged.update(variables)
-                ids.append(row.id)
-                break
-        else:
-            batches.append((playbook, inventory, dict(variables), [row.id]))
-            keys.append(key(row))
-    return batches
+    """[(playbook, inventory, merged extra vars, [row ids])]: the rows of one playbook, inventory and key(row) share runs."""
+    return [(playbook, inventory, merged, ids) for (playbook, inventory, _key), merged, ids
+            in batch_rows((row.id, (row.values[0], row.values[3], key(row)), row.values[1]) for row in rows)]
 
 
 def _in_group(row, group):

@@ -18,6 +18,8 @@ import sys
 import pytest
 import yaml
 
+from ansible_collections.boutique.ops.tests.helpers import batch_rows, once_per_run
+
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 INVENTORY = os.path.join(REPO, "inventories", "gcp", "hosts.yml")
 VENV_BIN = os.path.dirname(sys.executable)
@@ -67,7 +69,7 @@ BAD_INPUTS = [
     ("ssh-open-to-world", dict(GOOD, loadgen_vm_ssh_allowed_cidrs=["0.0.0.0/0"]),
      "loadgen_vm_ssh_allowed_cidrs is refused: together the IPv4 entries cover"),
     ("ssh-cidrs-without-addresses", dict(GOOD, gcp_plan="free-trial", loadgen_vm_ssh_allowed_cidrs=["203.0.113.7/32"]),
-     "but the VMs have no external address"),
+     "loadgen_vm_ssh_allowed_cidrs are set, but the VMs have no external address"),
     ("missing-key-file", dict(GOOD, gcp_auth_kind="serviceaccount", gcp_service_account_file="/nonexistent/key.json"),
      "gcp_service_account_file=/nonexistent/key.json does not exist"),
     ("unknown-auth-kind", dict(GOOD, gcp_auth_kind="machineaccount"),
@@ -78,15 +80,53 @@ BAD_INPUTS = [
 ]
 
 
-@pytest.mark.parametrize("extra,expected", [case[1:] for case in BAD_INPUTS], ids=[case[0] for case in BAD_INPUTS])
-def test_bad_input_rejected_in_render_mode(tmp_path, extra, expected):
-    render = tmp_path / "render"
-    code, output = _run("site.yml", extra, render_dir=render)
+
+def _refused_by(extra, expected):
+    """Which check refuses a row: the argument spec ("value of ..."), or the checks of its input's stage
+    (gcp_*, gke_cluster_*, loadgen_vm_* ...): of the inputs the row changes, the one its message names first."""
+    if expected.startswith("value of"):
+        return "argument spec"
+    names = [name for name in sorted(extra) if extra[name] != GOOD.get(name)]
+    named = sorted((name for name in names if name in expected), key=expected.find) or names
+    return named[0].split("_")[0]
+
+
+# Rows share runs: one check_inputs task names every refused input of its stage (helpers.batch_rows).
+# A row set to nothing (no-project) must not gain another row's gcp_project: it runs alone.
+RENDER_BATCHES = batch_rows((case[0], _refused_by(case[1], case[2]) if case[1] else case[0], case[1]) for case in BAD_INPUTS)
+_BATCH_OF_CASE = dict((case_id, index) for index, (_key, _merged, ids) in enumerate(RENDER_BATCHES) for case_id in ids)
+
+
+@pytest.fixture(name="render_refusal", scope="session")
+def fixture_render_refusal(tmp_path_factory, worker_id):
+    """site.yml in render mode with a batch's merged inputs, once per test run: index -> (exit code, output, render folder)."""
+
+    def run_batch(index):
+        def make(folder):
+            code, output = _run("site.yml", RENDER_BATCHES[index][1], render_dir=folder / "render")
+            return [code, output, str(folder / "render")]
+        return once_per_run(tmp_path_factory, worker_id, "gcp-refusal-batch-%d" % index, make)
+    return run_batch
+
+
+@pytest.mark.parametrize("extra,expected", [
+    pytest.param(*case[1:], id=case[0], marks=pytest.mark.xdist_group("gcp-refusal-batch-%d" % _BATCH_OF_CASE[case[0]]))
+    for case in BAD_INPUTS])
+def test_bad_input_rejected_in_render_mode(request, render_refusal, tmp_path, extra, expected):
+    code, output, render = render_refusal(_BATCH_OF_CASE[request.node.callspec.id])
+    if expected not in " ".join(output.split()):
+        # Its batch was refused by another check first: a run of its own.
+        render = str(tmp_path / "render")
+        code, output = _run("site.yml", extra, render_dir=render)
     assert code == 2, output[-3000:]
     assert expected in " ".join(output.split()), output[-3000:]
     # Nothing planned was written: the check ran before the gcp roles' render step.
-    assert not (render / "gke_cluster").exists()
-    assert not (render / "loadgen_vm").exists()
+    assert not os.path.exists(os.path.join(render, "gke_cluster"))
+    assert not os.path.exists(os.path.join(render, "loadgen_vm"))
+
+
+def test_the_refusals_share_a_few_runs():
+    assert len(RENDER_BATCHES) <= len(BAD_INPUTS) * 2 // 3, [ids for _key, _merged, ids in RENDER_BATCHES]
 
 
 @pytest.mark.parametrize("extra,expected", [

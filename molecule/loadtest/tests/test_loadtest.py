@@ -35,6 +35,7 @@ PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
 if os.path.join(REPO, "collections") not in sys.path:
     sys.path.insert(0, os.path.join(REPO, "collections"))
 from ansible_collections.boutique.ops.tests import load_series  # noqa: E402  pylint: disable=wrong-import-position
+from ansible_collections.boutique.ops.tests.helpers import batch_rows  # noqa: E402  pylint: disable=wrong-import-position
 
 # Small, fast runs: 2 workers, short think time, progress every 2 s, a 3 s failure window.
 COMMON = {
@@ -376,29 +377,57 @@ def test_ctrl_c_keeps_partial_results(work):
         assert os.path.getsize(os.path.join(run_dir, name)) > 0, name
 
 
+# (id, extra vars, the variable the refusal must name, the check that refuses it). Rows refused by
+# one check share a run (helpers.batch_rows): the argument spec, preflight's control-character check
+# and the role's check_inputs task each name every refused input at once.
+BAD_INPUTS = [
+    ("unknown-profile", {"profile": "soak"}, "loadtest_profile", "argument spec"),
+    ("zero-users", {"users": 0}, "loadtest_users", "checks"),
+    ("zero-ramp-rate", {"profile": "stress", "ramp_rate": 0}, "loadtest_ramp_rate", "checks"),
+    ("negative-duration", {"duration": -5}, "loadtest_duration_s", "checks"),
+    ("absurd-duration", {"duration": 1e12}, "loadtest_duration_s", "checks"),
+    ("duration-abc", {"duration": "abc"}, "loadtest_duration_s", "checks"),
+    # Apply mode only: the canary's VirtualService is looked for after the other checks.
+    ("gateway-without-canary", {"target": "gateway"}, "loadtest_target", "gateway"),
+    ("host-header-space", {"loadtest_host_header": "boutique.local evil"}, "loadtest_host_header", "checks"),
+    ("host-header-crlf", {"loadtest_host_header": "boutique.local\r\nX-Injected: 1"}, "loadtest_host_header", "control characters"),
+    ("url-without-url", {"target": "url", "target_url": ""}, "loadtest_target_url", "checks"),
+    ("url-not-http", {"target_url": "ftp://127.0.0.1/"}, "loadtest_target_url", "checks"),
+    ("failure-ratio-above-1", {"loadtest_max_failure_ratio": 1.5}, "loadtest_max_failure_ratio", "checks"),
+    ("failure-ratio-negative", {"loadtest_max_failure_ratio": -0.1}, "loadtest_max_failure_ratio", "checks"),
+]
+
+
+def _with_target(extra):
+    return extra if "target" in extra else dict({"target_url": "http://127.0.0.1:9"}, **extra)
+
+
+REFUSAL_BATCHES = batch_rows((row_id, check, _with_target(extra)) for row_id, extra, _variable, check in BAD_INPUTS)
+_BATCH_OF_ROW = dict((row_id, index) for index, (_check, _merged, ids) in enumerate(REFUSAL_BATCHES) for row_id in ids)
+_REFUSALS = {}  # batch index -> (start, rc, output, results root), per xdist worker (its rows share a group)
+
+
+def _refusal(index, work):
+    if index not in _REFUSALS:
+        results_root = os.path.join(work, "results")
+        start = time.monotonic()
+        rc, output, run_dir = run_loadtest(results_root, REFUSAL_BATCHES[index][1])
+        _REFUSALS[index] = (time.monotonic() - start, rc, output, run_dir, results_root)
+    return _REFUSALS[index]
+
+
 @pytest.mark.parametrize("extra, variable", [
-    ({"profile": "soak"}, "loadtest_profile"),
-    ({"users": 0}, "loadtest_users"),
-    ({"profile": "stress", "ramp_rate": 0}, "loadtest_ramp_rate"),
-    ({"duration": -5}, "loadtest_duration_s"),
-    ({"duration": 1e12}, "loadtest_duration_s"),
-    ({"duration": "abc"}, "loadtest_duration_s"),
-    ({"target": "gateway"}, "loadtest_target"),
-    ({"loadtest_host_header": "boutique.local evil"}, "loadtest_host_header"),
-    ({"loadtest_host_header": "boutique.local\r\nX-Injected: 1"}, "loadtest_host_header"),
-    ({"target": "url", "target_url": ""}, "loadtest_target_url"),
-    ({"target_url": "ftp://127.0.0.1/"}, "loadtest_target_url"),
-    ({"loadtest_max_failure_ratio": 1.5}, "loadtest_max_failure_ratio"),
-    ({"loadtest_max_failure_ratio": -0.1}, "loadtest_max_failure_ratio"),
-], ids=["unknown-profile", "zero-users", "zero-ramp-rate", "negative-duration", "absurd-duration", "duration-abc",
-        "gateway-without-canary", "host-header-space", "host-header-crlf", "url-without-url", "url-not-http",
-        "failure-ratio-above-1", "failure-ratio-negative"])
-def test_bad_inputs_are_rejected_before_any_change(work, extra, variable):
-    results_root = os.path.join(work, "results")
-    base = {} if "target" in extra else {"target_url": "http://127.0.0.1:9"}
-    start = time.monotonic()
-    rc, output, run_dir = run_loadtest(results_root, dict(base, **extra))
-    assert time.monotonic() - start < 30
+    pytest.param(extra, variable, id=row_id, marks=pytest.mark.xdist_group("refusal-%d" % _BATCH_OF_ROW[row_id]))
+    for row_id, extra, variable, _check in BAD_INPUTS])
+def test_bad_inputs_are_rejected_before_any_change(request, work, extra, variable):
+    seconds, rc, output, run_dir, results_root = _refusal(_BATCH_OF_ROW[request.node.callspec.id], work)
+    if variable not in output:
+        # Its batch was refused by another check first: a run of its own.
+        results_root = os.path.join(work, "alone")
+        start = time.monotonic()
+        rc, output, run_dir = run_loadtest(results_root, _with_target(extra))
+        seconds = time.monotonic() - start
+    assert seconds < 30
     assert rc != 0
     assert variable in output, output[-2000:]
     # The argument spec names the allowed values; the role's checks also give an example.
@@ -406,6 +435,10 @@ def test_bad_inputs_are_rejected_before_any_change(work, extra, variable):
     assert run_dir is None and not os.path.exists(results_root)
     assert "Start the workers" not in output
     assert "Install the locustfile" not in output
+
+
+def test_the_refusals_share_runs():
+    assert len(REFUSAL_BATCHES) <= len(BAD_INPUTS) * 2 // 3, [ids for _check, _merged, ids in REFUSAL_BATCHES]
 
 
 def test_stress_ending_early_ends_the_play_within_a_poll(work):
