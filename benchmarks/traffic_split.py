@@ -67,8 +67,9 @@ def main():
         figures = measure(lab, args.delays_ms, args.concurrency)
     print("%8s %11s %8s %9s %9s %7s %10s" % ("delay ms", "concurrency", "verdict", "sending s", "req/s", "wall s", "speed-up"))
     for row in figures:
-        print("%8g %11d %8s %9.3f %9.1f %7.2f %9sx" % (row["stand_in_delay_ms"], row["concurrency"], row["verdict"],
-                                                     row["module_seconds"], row["rps"], row["wall_seconds"], row["speedup_vs_first"]))
+        print("%8g %11d %8s %9.3f %9.1f %7.2f %9sx" % (
+            row["stand_in_delay_ms"], row["concurrency"], row["verdict"], row["module_seconds"], row["rps"], row["wall_seconds"],
+            row["speedup_vs_first"]))
     os.makedirs(os.path.dirname(OUTPUT), exist_ok=True)
     with open(OUTPUT, "w", encoding="utf-8") as handle:
         json.dump(figures, handle, indent=2)

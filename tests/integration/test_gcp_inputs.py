@@ -80,7 +80,6 @@ BAD_INPUTS = [
 ]
 
 
-
 def _refused_by(extra, expected):
     """Which check refuses a row: the argument spec ("value of ..."), or the checks of its input's stage
     (gcp_*, gke_cluster_*, loadgen_vm_* ...): of the inputs the row changes, the one its message names first."""
