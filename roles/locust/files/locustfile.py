@@ -61,6 +61,11 @@ except ImportError:  # run from the collection's source tree (roles/locust/files
 # Workers report to the master every 3 s by default; 1 s gives the shapes and the CSV history a
 # finer view of the failure ratio (the breaking point is found within a second, not three).
 locust.runners.WORKER_REPORT_INTERVAL = 1.0
+# A profile's end waits this long after the workers report no users (their report of no users
+# carries their last requests; a report comes every second), and at most the stop timeout plus
+# DRAIN_BOUND_S in all (_BoutiqueShape._drain).
+DRAIN_REPORTS_S = 1.5
+DRAIN_BOUND_S = 10.0
 
 LOG = logging.getLogger("boutique")
 
@@ -331,6 +336,42 @@ class _BoutiqueShape(LoadTestShape):
         # Spawn a step's users within about a second, then hold: runner.start() blocks while
         # spawning, so a slow spawn would delay the shape's own ticks.
         self.step_spawn_rate = float(max(self.step_users, self.ramp_rate))
+        self._drain_started = None  # time.monotonic() when the profile ended and its users began to stop
+        self._drained_at = None  # since when the workers report no users
+
+    def planned_tick(self):
+        """The profile's (users, spawn rate) now, or None when it is over."""
+        raise NotImplementedError
+
+    def tick(self):
+        """The profile's plan, then, once it is over, the drain (``_drain``) before the run ends."""
+        if self._drain_started is None:
+            planned = self.planned_tick()
+            if planned is not None:
+                return planned
+        return self._drain()
+
+    def _drain(self):
+        """(0 users, at once) until the workers report no users for DRAIN_REPORTS_S, then None (the end).
+
+        A headless run ends when the shape returns None, and locust's master then waits only 0.5 s
+        for the workers' last stats reports, while the workers first give their users up to
+        --stop-timeout to finish. On a busy machine the requests of the last seconds reached the
+        shop but not the summary. Stopping the users first, while the master still listens, keeps
+        them; the drain is bounded by the stop timeout plus DRAIN_BOUND_S.
+        """
+        now = time.monotonic()
+        if self._drain_started is None:
+            self._drain_started = now
+            LOG.info("Profile done: stopping the users, then ending once the workers have reported their last requests")
+        if self.runner.user_count > 0:
+            self._drained_at = None
+        elif self._drained_at is None:
+            self._drained_at = now
+        drained = self._drained_at is not None and now - self._drained_at >= DRAIN_REPORTS_S
+        if drained or now - self._drain_started > (self.runner.environment.stop_timeout or 0) + DRAIN_BOUND_S:
+            return None
+        return (0, float(max(self.users, self.max_users, 1)))
 
     def _ramp_target(self, run_time):
         return min(self.max_users, self.step_users * (int(run_time // self.step_s) + 1))
@@ -358,7 +399,7 @@ class StressShape(_BoutiqueShape):
 
     abstract = True
 
-    def tick(self):
+    def planned_tick(self):
         run_time = self.get_run_time()
         self._check_breaking_point(run_time)
         if self.breaking_users is not None or run_time > self.duration_s:
@@ -375,7 +416,7 @@ class SpikeShape(_BoutiqueShape):
 
     abstract = True
 
-    def tick(self):
+    def planned_tick(self):
         run_time = self.get_run_time()
         spike_at = _env_float("BOUTIQUE_SPIKE_AT_S", self.duration_s / 4)
         hold = _env_float("BOUTIQUE_HOLD_S", self.duration_s / 2)
@@ -392,7 +433,7 @@ class EnduranceShape(_BoutiqueShape):
 
     abstract = True
 
-    def tick(self):
+    def planned_tick(self):
         if self.get_run_time() > self.duration_s:
             return None
         return (self.users, float(max(self.ramp_rate, self.users)))
@@ -413,7 +454,7 @@ class RecoveryShape(_BoutiqueShape):
         self.peak = None
         self.down_at = None
 
-    def tick(self):
+    def planned_tick(self):
         run_time = self.get_run_time()
         self._check_breaking_point(run_time)
         if run_time > self.duration_s:
