@@ -5,7 +5,7 @@
 Each server is a raw TCP listener on a free port whose connection handler misbehaves in one way
 (drips its body or its headers, answers garbage, resets, never answers, streams an endless chunked
 body, sends 150 headers). The module runs as a separate process, the way Ansible runs it, so the
-test measures its wall-clock time and its peak resident memory (ru_maxrss from wait4).
+test measures its wall-clock time and its peak resident memory (its own VmHWM, at its exit).
 Every server loop is bounded in time and stopped (sockets closed, threads joined) after each test.
 """
 
@@ -30,8 +30,17 @@ MAX_RSS_MB = 200
 # Longest life of a server connection, whatever the client does.
 HANDLER_LIFETIME = 30
 
+# The module's own peak resident memory is its VmHWM, written when it exits (exit_json exits).
+# wait4's ru_maxrss would not do: it keeps the peak of the process before exec, i.e. of the
+# forking pytest worker, which passes 200 MB after some tests.
 RUNNER = """
-import json, sys
+import atexit, json, sys
+def _write_peak_rss():
+    with open('/proc/self/status') as status:
+        peak_kb = [line.split()[1] for line in status if line.startswith('VmHWM:')][0]
+    with open(sys.argv[2], 'w') as out:
+        out.write(peak_kb)
+atexit.register(_write_peak_rss)
 from ansible.module_utils.testing import patch_module_args
 from ansible_collections.boutique.ops.plugins.modules import traffic_split
 with open(sys.argv[1]) as handle:
@@ -191,24 +200,27 @@ def run_module_process(args, hard_limit):
     with tempfile.TemporaryDirectory() as folder:
         args_path = os.path.join(folder, "args.json")
         out_path = os.path.join(folder, "out.json")
+        peak_path = os.path.join(folder, "peak_kb")
         with open(args_path, "w", encoding="utf-8") as handle:
             json.dump(args, handle)
         with open(out_path, "w", encoding="utf-8") as out:
             start = time.monotonic()
-            proc = subprocess.Popen([sys.executable, "-c", RUNNER, args_path], stdout=out,  # pylint: disable=consider-using-with
+            proc = subprocess.Popen([sys.executable, "-c", RUNNER, args_path, peak_path], stdout=out,  # pylint: disable=consider-using-with
                                     stderr=subprocess.DEVNULL, env=environ)
             timer = threading.Timer(hard_limit, proc.kill)
             timer.start()
             try:
-                _pid, _status, usage = os.wait4(proc.pid, 0)
+                os.waitpid(proc.pid, 0)
             finally:
                 timer.cancel()
             proc.returncode = 0
             seconds = time.monotonic() - start
         with open(out_path, encoding="utf-8") as handle:
             text = handle.read()
-    assert text, "the module printed nothing: killed after %.1f s?" % seconds
-    return json.loads(text), seconds, usage.ru_maxrss / 1024.0
+        assert text, "the module printed nothing: killed after %.1f s?" % seconds
+        with open(peak_path, encoding="utf-8") as handle:
+            peak_mb = int(handle.read()) / 1024.0
+    return json.loads(text), seconds, peak_mb
 
 
 # (handler, extra module args, words the message must contain)
