@@ -109,9 +109,9 @@ run_logged_step() {  # lane name command...   (output to a log, a line at its st
   fi
 }
 
-# The scenarios by their time on 2 cores, longest first (in the last full runs: loadtest 371-382 s,
-# canary 179-184 s, lab 129-132 s, default 40-44 s, gcp 36-39 s, monitoring 22-25 s, boutique
-# 18-21 s); a new one goes last until it is measured.
+# The scenarios by their time on 2 cores, longest first (in the last full runs: loadtest 368-370 s,
+# canary 188-195 s, lab 140-142 s, default 42-43 s, gcp 31 s, monitoring 22-23 s, boutique 18 s);
+# a new one goes last until it is measured.
 SCENARIOS_BY_TIME="loadtest canary lab default gcp monitoring boutique"
 
 scenarios() {
@@ -121,9 +121,9 @@ scenarios() {
   for known in $all; do [[ " $SCENARIOS_BY_TIME " == *" $known "* ]] || echo "$known"; done
 }
 
-# Two lanes: what the queue holds, in order. Lint first, then the scenarios, with sanity (52-61 s)
+# Two lanes: what the queue holds, in order. Lint first, then the scenarios, with sanity (52-53 s)
 # after the three long ones, so that the short steps come last and neither lane is left with a
-# long one at the end (pytest takes 767-781 s in lane 1 meanwhile).
+# long one at the end (pytest takes 759-786 s in lane 1 meanwhile).
 lane_queue() {
   local scenario sanity_queued=false
   echo yamllint
