@@ -60,48 +60,44 @@ record() {  # name rc seconds cpu-seconds
   printf '%s\t%s\t%s\t%s\t%s\n' "$([ "$2" -eq 0 ] && echo PASS || echo FAIL)" "$1" "$3" "$2" "$4" >> "$RESULTS"
 }
 
-# Run a command in a subshell and write the CPU seconds (user + system) of the processes it waited
-# for to the file $1: on 2 cores the suite's time is bound by its CPU, so each step's share is the
-# figure to look at first (issue 17).
-with_cpu_seconds() {  # file command...
-  local cpu_file=$1
-  shift
+# Run a command; set STEP_RC to its exit code and STEP_CPU to the CPU seconds (user + system) of the
+# processes it waited for: on 2 cores the suite's time is bound by its CPU, so each step's share is
+# the figure to look at first (issue 17). The command runs in a subshell, whose `times` counts only
+# its own children; redirect the call to capture the command's output.
+measure_step() {  # command...
+  local times_file
+  times_file=$(mktemp)
   (
     "$@"
     rc=$?
-    times > "$cpu_file"  # a builtin, not in a pipeline: a pipeline's subshell would have no children
-    awk 'NR == 2 { split($0, t, /[ ms]+/); printf "%d\n", t[1] * 60 + t[2] + t[3] * 60 + t[4] + 0.5 }' "$cpu_file" > "$cpu_file.sum"
-    mv "$cpu_file.sum" "$cpu_file"
+    times > "$times_file"  # a builtin, not in a pipeline: a pipeline's subshell would have no children
     exit $rc
   )
+  STEP_RC=$?
+  STEP_CPU=$(awk 'NR == 2 { split($0, t, /[ ms]+/); printf "%d\n", t[1] * 60 + t[2] + t[3] * 60 + t[4] + 0.5 }' "$times_file")
+  rm -f "$times_file"
 }
 
 run_step() {  # name command...   (in this terminal)
-  local name=$1 start rc cpu_file
+  local name=$1 start
   shift
   printf '\n======== %s ========\n' "$name"
   start=$SECONDS
-  cpu_file=$(mktemp)
-  with_cpu_seconds "$cpu_file" "$@"
-  rc=$?
-  record "$name" "$rc" $((SECONDS - start)) "$(cat "$cpu_file")"
-  rm -f "$cpu_file"
+  measure_step "$@"
+  record "$name" "$STEP_RC" $((SECONDS - start)) "$STEP_CPU"
 }
 
 run_logged_step() {  # lane name command...   (output to a log, a line at its start and end)
-  local lane=$1 name=$2 start rc log cpu_file cpu
+  local lane=$1 name=$2 start rc log
   shift 2
   log="$LOG_DIR/${name// /-}.log"
   printf '[lane %s] %s: started (log: %s)\n' "$lane" "$name" "$log"
   start=$SECONDS
-  cpu_file=$(mktemp)
-  with_cpu_seconds "$cpu_file" "$@" > "$log" 2>&1
-  rc=$?
-  cpu=$(cat "$cpu_file")
-  rm -f "$cpu_file"
-  record "$name" "$rc" $((SECONDS - start)) "$cpu"
+  measure_step "$@" > "$log" 2>&1
+  rc=$STEP_RC
+  record "$name" "$rc" $((SECONDS - start)) "$STEP_CPU"
   if [ $rc -eq 0 ]; then
-    printf '[lane %s] %s: passed in %ss (%s CPU s)\n' "$lane" "$name" $((SECONDS - start)) "$cpu"
+    printf '[lane %s] %s: passed in %ss (%s CPU s)\n' "$lane" "$name" $((SECONDS - start)) "$STEP_CPU"
   else
     printf '\n======== [lane %s] %s: FAILED (exit %s, %ss); its log: ========\n' "$lane" "$name" "$rc" $((SECONDS - start))
     cat "$log"
