@@ -210,10 +210,9 @@ def run_module_process(args, hard_limit):
             timer = threading.Timer(hard_limit, proc.kill)
             timer.start()
             try:
-                os.waitpid(proc.pid, 0)
+                proc.wait()
             finally:
                 timer.cancel()
-            proc.returncode = 0
             seconds = time.monotonic() - start
         with open(out_path, encoding="utf-8") as handle:
             text = handle.read()
