@@ -82,7 +82,10 @@ BAD_INPUTS = [
 
 def _refused_by(extra, expected):
     """Which check refuses a row: the argument spec ("value of ..."), or the checks of its input's stage
-    (gcp_*, gke_cluster_*, loadgen_vm_* ...): of the inputs the row changes, the one its message names first."""
+    (gcp_*, gke_cluster_*, loadgen_vm_* ...): of the inputs the row changes, the one its message names first.
+    A row that sets nothing (no-project) is a key of its own: in another batch it would gain its gcp_project."""
+    if not extra:
+        return "nothing set"
     if expected.startswith("value of"):
         return "argument spec"
     names = [name for name in sorted(extra) if extra[name] != GOOD.get(name)]
@@ -91,8 +94,7 @@ def _refused_by(extra, expected):
 
 
 # Rows share runs: one check_inputs task names every refused input of its stage (helpers.batch_rows).
-# A row set to nothing (no-project) must not gain another row's gcp_project: it runs alone.
-RENDER_BATCHES = batch_rows((case[0], _refused_by(case[1], case[2]) if case[1] else case[0], case[1]) for case in BAD_INPUTS)
+RENDER_BATCHES = batch_rows((case[0], _refused_by(case[1], case[2]), case[1]) for case in BAD_INPUTS)
 _BATCH_OF_CASE = dict((case_id, index) for index, (_key, _merged, ids) in enumerate(RENDER_BATCHES) for case_id in ids)
 
 

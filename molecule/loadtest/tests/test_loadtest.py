@@ -406,7 +406,10 @@ def _with_target(extra):
 
 REFUSAL_BATCHES = batch_rows((row_id, check, _with_target(extra)) for row_id, extra, _variable, check in BAD_INPUTS)
 _BATCH_OF_ROW = dict((row_id, index) for index, (_check, _merged, ids) in enumerate(REFUSAL_BATCHES) for row_id in ids)
-_REFUSALS = {}  # batch index -> (start, rc, output, results root), per xdist worker (its rows share a group)
+# batch index -> (seconds, rc, output, run folder, results root), per xdist worker: a batch's rows share
+# an xdist group. Not helpers.once_per_run: it keeps its runs in pytest's basetemp, which other
+# sessions on this machine prune (see fixture_work).
+_REFUSALS = {}
 
 
 def _refusal(index, work):
