@@ -1,13 +1,15 @@
 # Copyright: (c) 2026, boutique.ops maintainers
 # Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
-"""Input checks shared by every role: control characters in any input are refused; durations.
+"""Input checks shared by every role: control characters in any input are refused; durations; types.
 
 A newline in a value that reaches a file, a command line or a label adds a line to it (an extra
 ``ssh-keys`` entry, an extra command in ``commands.sh``). No input of this collection needs a control
 character, so preflight refuses them in every input of every role before anything changes:
 ``role_input_names`` lists the inputs (every option of every role's argument spec, plus the short
 names their defaults read, such as ``weight``), and ``control_character_violations`` names every
-offending one in the values it is given.
+offending one in the values it is given. ``input_type_problems`` names every input whose value an
+argument spec's ``int``, ``float`` or ``bool`` cannot read, in words (the spec's own refusal quotes
+Python's internals, ``<class 'ansible.module_utils._internal._datatag._AnsibleTaggedStr'>``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import re
 import yaml
 
 from ansible.errors import AnsibleFilterError
+from ansible.module_utils.common.validation import check_type_bool, check_type_float, check_type_int
 
 # C0 controls (NUL, TAB, LF, CR, ESC ...), DEL, C1 controls (NEL ...) and the Unicode line and
 # paragraph separators, which YAML and many tools also treat as line breaks.
@@ -135,6 +138,79 @@ def duration_problems(durations, cap):
             if isinstance(value, bool) or not _SECONDS_RE.match(str(value)) or float(value) > cap]
 
 
+# "name: \"{{ short | default(literal) }}\"": a role default that reads a short entry-point name.
+_SHORT_DEFAULT_RE = re.compile(r"""^([A-Za-z][A-Za-z0-9_]*):\s*["']\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\|\s*default\(([^()]*)\)\s*\}\}["']\s*$""",
+                               re.MULTILINE)
+# What each spec type wants, in words, its converter (ansible's own, so that the verdict is the spec's) and a
+# fallback example.
+_TYPES = {
+    "int": ("a whole number", check_type_int, "1"),
+    "float": ("a number", check_type_float, "1"),
+    "bool": ("true or false", check_type_bool, "true"),
+}
+
+
+def _example(option, spec, short_default, kind):
+    """A value of ``kind`` for the refusal's example: the spec's default, the defaults file's, or a plain one."""
+    for candidate in (spec.get("default"), short_default):
+        if candidate is None or isinstance(candidate, (list, dict)):
+            continue
+        text = str(candidate).strip().strip("'\"")
+        try:
+            _TYPES[kind][1](text)
+        except (TypeError, ValueError):
+            continue
+        if text:
+            return text.lower() if kind == "bool" else text
+    return _TYPES[kind][2]
+
+
+def input_type_problems(values, roles_dir, roles):
+    """One sentence per input of ``roles`` whose value its argument spec's int, float or bool type cannot read.
+
+    ``values`` maps input names (spec options and the short names their defaults read, as
+    ``role_input_names`` lists them) to their current values. An option that is not in ``values``
+    is judged by its short name's value (``users`` for ``loadtest_users``). The sentence names what
+    the user set, e.g. ``loadtest_users (users)=many is not a whole number ..., e.g. -e users=100.``
+    """
+    if not isinstance(values, dict):
+        raise AnsibleFilterError("input_type_problems expects a dict of input names to values, got %s" % type(values).__name__)
+    if not os.path.isdir(str(roles_dir)):
+        raise AnsibleFilterError("input_type_problems: %s is not a folder of roles" % roles_dir)
+    problems = []
+    for role in roles or []:
+        role = str(role).rsplit(".", maxsplit=1)[-1]
+        specs = _load(os.path.join(str(roles_dir), role, "meta", "argument_specs.yml")) or {}
+        options = ((specs.get("argument_specs") or {}).get("main") or {}).get("options") or {}
+        defaults_path = os.path.join(str(roles_dir), role, "defaults", "main.yml")
+        shorts = {}
+        if os.path.isfile(defaults_path):
+            with open(defaults_path, encoding="utf-8") as handle:
+                shorts = dict((name, (short, literal)) for name, short, literal in _SHORT_DEFAULT_RE.findall(handle.read()))
+        for option in sorted(options):
+            spec = options[option] or {}
+            kind = spec.get("type")
+            if kind not in _TYPES:
+                continue
+            short, literal = shorts.get(option, (None, None))
+            if option in values:
+                value, label, setting = values[option], option, option
+                if short and short in values and str(values[short]) == str(value):
+                    label, setting = "%s (%s)" % (option, short), short
+            elif short and short in values:
+                value, label, setting = values[short], "%s (%s)" % (option, short), short
+            else:
+                continue
+            if value is None:
+                continue
+            try:
+                _TYPES[kind][1](value)
+            except (TypeError, ValueError):
+                problems.append("%s=%s is not %s, e.g. -e %s=%s." % (
+                    label, _excerpt(str(value)), _TYPES[kind][0], setting, _example(option, spec, literal, kind)))
+    return problems
+
+
 class FilterModule:
     """boutique.ops input checks."""
 
@@ -142,5 +218,6 @@ class FilterModule:
         return {
             "control_character_violations": control_character_violations,
             "duration_problems": duration_problems,
+            "input_type_problems": input_type_problems,
             "role_input_names": role_input_names,
         }

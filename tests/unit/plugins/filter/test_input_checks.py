@@ -105,3 +105,49 @@ def test_duration_problems_needs_a_dict_and_a_numeric_cap():
         ic.duration_problems(["600"], 86400)
     with pytest.raises(AnsibleFilterError, match="the cap must be a number"):
         ic.duration_problems({"a": 1}, "a day")
+
+
+def test_input_type_problems_in_words_naming_what_was_set():
+    problems = ic.input_type_problems(
+        {"loadtest_wait_min": "abc", "users": "many", "canary_settle_seconds": "x", "canary_promote": "maybe",
+         "ops_kube_timeout": "abc"}, ROLES, ["_common", "loadtest", "boutique.ops.canary"])
+    assert problems == [
+        "ops_kube_timeout=abc is not a whole number, e.g. -e ops_kube_timeout=8.",
+        "loadtest_users (users)=many is not a whole number, e.g. -e users=100.",
+        "loadtest_wait_min=abc is not a number, e.g. -e loadtest_wait_min=1.",
+        "canary_promote=maybe is not true or false, e.g. -e canary_promote=false.",
+        "canary_settle_seconds=x is not a whole number, e.g. -e canary_settle_seconds=10.",
+    ]
+    assert not [problem for problem in problems if "<class" in problem or "ansible." in problem]
+
+
+def test_input_type_problems_names_the_short_name_when_the_default_read_it():
+    # In a play that loaded the role's defaults, loadtest_users holds what users held.
+    assert ic.input_type_problems({"loadtest_users": "many", "users": "many"}, ROLES, ["loadtest"]) == [
+        "loadtest_users (users)=many is not a whole number, e.g. -e users=100."]
+    assert ic.input_type_problems({"loadtest_users": "many"}, ROLES, ["loadtest"]) == [
+        "loadtest_users=many is not a whole number, e.g. -e loadtest_users=100."]
+
+
+@pytest.mark.parametrize("values", [
+    {"loadtest_wait_min": "0.5", "users": "200", "loadtest_users": 200, "canary_promote": "yes", "ops_kube_timeout": 10},
+    {"loadtest_wait_min": 0, "canary_promote": True, "canary_settle_seconds": "12"},
+    {"loadtest_wait_min": None, "unrelated": "abc"},
+    {},
+])
+def test_input_type_problems_pass_readable_values(values):
+    assert ic.input_type_problems(values, ROLES, ["_common", "loadtest", "canary"]) == []
+
+
+def test_input_type_problems_follow_the_spec_converters():
+    # int takes whole numbers only, as the argument spec does.
+    assert ic.input_type_problems({"canary_settle_seconds": "2.5"}, ROLES, ["canary"]) == [
+        "canary_settle_seconds=2.5 is not a whole number, e.g. -e canary_settle_seconds=10."]
+    assert ic.input_type_problems({"canary_settle_seconds": "2.0"}, ROLES, ["canary"]) == []
+
+
+def test_input_type_problems_needs_a_dict_and_a_folder(tmp_path):
+    with pytest.raises(AnsibleFilterError, match="dict of input names"):
+        ic.input_type_problems(["x"], ROLES, ["canary"])
+    with pytest.raises(AnsibleFilterError, match="not a folder of roles"):
+        ic.input_type_problems({}, str(tmp_path / "nope"), ["canary"])
