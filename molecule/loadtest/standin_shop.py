@@ -19,6 +19,9 @@ under counts["no_session"]: after the first request of a shopper, each one is a 
 frontend would serve from a new, empty cart), and POST /setCurrency sets shop_currency; the page
 its redirect leads to is counted under counts["stale_currency"] unless it carries that currency.
 
+POST /cart remembers the product in the session's cart and GET /cart lists it as "SKU #<id>",
+as the frontend's cart page does (the shop's smoke test checks for it).
+
 GET /__stats returns the counters as JSON (not counted). The counters are also written to
 --stats-file on SIGTERM/SIGINT and every second, so they survive a restart of the process.
 Redirect targets carry `?_redirect=1`, so a followed redirect is counted apart: locust reports a
@@ -28,6 +31,7 @@ POST and the GET it is redirected to as one request, and so do the `journey` cou
 from __future__ import annotations
 
 import argparse
+import collections
 import json
 import os
 import random
@@ -41,6 +45,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
 PRODUCTS = ("OLJCESPC7Z", "66VCHSJNUP", "1YMWWN1N4O", "L9ECAV7KIM", "2ZYFJ3GM2N", "0PUK6V6EV0", "LS4PSXUNUM", "9SIQT8TOJO", "6E92ZMYYFZ")
+MAX_CARTS = 10000
 PAD = b"<!-- " + b"x" * 2000 + b" -->"
 HOME = b"<html><title>Online Boutique</title><body>" + b"".join(b'<a href="/product/%s">p</a>' % p.encode() for p in PRODUCTS) + PAD + b"</body></html>"
 CART = b'<html><title>Online Boutique</title><body><form action="/cart/checkout" method="POST"></form>' + PAD + b"</body></html>"
@@ -60,6 +65,9 @@ class Shop:
         self.open_connections = 0
         self.versions = versions or []
         self.max_connections = 0
+        # Each session's cart, as the frontend keeps it (the smoke test looks for "SKU #<id>" on
+        # /cart); bounded: the oldest sessions are forgotten past MAX_CARTS.
+        self.carts = collections.OrderedDict()
         self.counts = {"total": 0, "journey": 0, "redirect_follow": 0, "failed": 0, "no_session": 0, "stale_currency": 0, "routes": {}}
         if stats_file and os.path.exists(stats_file):
             # A restart continues counting where the previous process stopped.
@@ -137,7 +145,7 @@ def make_handler(shop):
             if method == "GET" and path.startswith("/product/") and path[9:] in PRODUCTS:
                 return "GET /product/[id]", 200, HOME[:40] + b'<input name="product_id" value="' + path[9:].encode() + b'">' + PAD, None
             if method == "GET" and path == "/cart":
-                return "GET /cart", 200, CART, None
+                return "GET /cart", 200, self._cart_page(), None
             if method == "POST" and path == "/setCurrency":
                 return "POST /setCurrency", 302, b"", "/?_redirect=1"
             if method == "POST" and path == "/cart":
@@ -148,12 +156,38 @@ def make_handler(shop):
                 return "GET /_healthz", 200, b"ok", None
             return "%s other" % method, 404, b"not found", None
 
+        def _session(self):
+            jar = SimpleCookie(self.headers.get("Cookie", ""))
+            return jar["shop_session-id"].value if "shop_session-id" in jar else None
+
+        def _cart_page(self):
+            with shop.lock:
+                items = list(shop.carts.get(self._session(), ()))
+            if not items:
+                return CART
+            rows = b"".join(b"<div>SKU #%s</div>" % item.encode() for item in items)
+            return CART.replace(b"<form", rows + b"<form", 1)
+
+        def _remember(self, form):
+            session, product = self._session(), (form.get("product_id") or [""])[0]
+            if session is None or product not in PRODUCTS:
+                return
+            with shop.lock:
+                cart = shop.carts.pop(session, [])
+                if product not in cart:
+                    cart.append(product)
+                shop.carts[session] = cart
+                while len(shop.carts) > MAX_CARTS:
+                    shop.carts.popitem(last=False)
+
         def _handle(self):
             length = int(self.headers.get("Content-Length") or 0)
             form = parse_qs(self.rfile.read(length).decode("latin-1")) if length else {}
             if self.path == "/__stats":
                 self._send(200, json.dumps(shop.snapshot()).encode())
                 return
+            if self.command == "POST" and self.path.partition("?")[0] == "/cart":
+                self._remember(form)
             name, status, body, location = self._route()
             follow = "_redirect=1" in self.path
             # The frontend's cookies: a session for a request without one, the currency a shopper picks.
