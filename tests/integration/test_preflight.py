@@ -98,7 +98,8 @@ def assert_no_cluster_message(run):
 def test_missing_kubeconfig_fails_fast_with_the_ways_forward(run_playbook, tmp_path):
     run = run_playbook("site.yml", env={"KUBECONFIG": str(tmp_path / "absent")})
     assert_no_cluster_message(run)
-    assert "there is no kubeconfig at %s" % (tmp_path / "absent") in run.output
+    assert "there is no kubeconfig at ops_kubeconfig=%s" % (tmp_path / "absent") in run.output
+    assert "(no such file; it defaults to $KUBECONFIG" in " ".join(run.output.split())
 
 
 def test_closed_api_port_fails_fast(run_playbook, tmp_path):
