@@ -34,7 +34,8 @@ import re
 
 import pytest
 
-from ansible_collections.boutique.ops.tests.helpers import PlaybookRun, batch_rows, once_per_run
+from ansible_collections.boutique.ops.plugins.filter import input_checks
+from ansible_collections.boutique.ops.tests.helpers import REPO_ROOT, PlaybookRun, batch_rows, once_per_run
 
 # Longest a refusal may take, on the play's clock (profile_tasks' running total: from the first task
 # to the refusal), the issue's bound. Python's and ansible's start-up come on top (1.5 to 2 s of CPU);
@@ -231,6 +232,30 @@ TYPES_AND_RANGES = [
     gcp("gcp-loadgen_vm_ssh_user-colon", "site.yml", {"loadgen_vm_ssh_user": "ops:root"}, "loadgen_vm_ssh_user"),
     case("teardown-boutique_namespace-kube-system", "teardown.yml", dict(TEARDOWN, boutique_namespace="kube system"), "boutique_namespace"),
     case("teardown-ops_target-choice", "teardown.yml", dict(TEARDOWN, ops_target="aws"), "ops_target"),
+    # Issue 26: grammars (OCI image references, strict URLs, namespace/name, RFC 1035 names), capacity, words for types.
+    case("canary-canary_image-shell", "canary.yml", dict(CANARY, canary_image="x;touch /tmp/p"), "canary_image"),
+    case("canary-canary_image-upper", "canary.yml", dict(CANARY, canary_image="Registry.example.com/Frontend:v2"), "canary_image"),
+    case("canary-canary_gateway_service-three-parts", "canary.yml", dict(CANARY, canary_gateway_service="a/b/c"), "canary_gateway_service"),
+    case("canary-canary_prometheus_service-no-namespace", "canary.yml", dict(CANARY, canary_prometheus_service="prometheus-server"),
+         "canary_prometheus_service"),
+    case("canary-canary_verify_url-shell", "canary.yml", dict(CANARY, canary_verify_url="http://127.0.0.1:8080/$(id)"), "canary_verify_url"),
+    case("canary-ops_shop_namespace-upper", "canary.yml", dict(CANARY, ops_shop_namespace="UPPER"), "ops_shop_namespace"),
+    case("canary-canary_promote-words", "canary.yml", dict(CANARY, canary_promote="maybe"), "canary_promote"),
+    case("site-boutique_image_registry-shell", "site.yml", {"boutique_image_registry": "gcr.io/x;touch /tmp/p"}, "boutique_image_registry"),
+    case("site-boutique_version-space", "site.yml", {"boutique_version": "v0.10.6 latest"}, "boutique_version"),
+    case("site-ops_kubeconfig-folder", "site.yml", {"ops_kubeconfig": "{render}/.."}, "ops_kubeconfig"),
+    gcp("gcp-gke_cluster_network-shell", "site.yml", {"gke_cluster_network": "my net;x"}, "gke_cluster_network"),
+    gcp("gcp-loadgen_vm_network-upper", "site.yml", {"loadgen_vm_network": "Lab Net"}, "loadgen_vm_network"),
+    case("loadtest-target_url-shell", "loadtest.yml", {"target_url": "http://127.0.0.1:9;touch /tmp/p"}, "target_url"),
+    case("loadtest-target_url-port", "loadtest.yml", {"target_url": "http://127.0.0.1:http/"}, "target_url"),
+    case("loadtest-users-huge", "loadtest.yml", {"target_url": "http://127.0.0.1:8080/", "users": 100000000}, "users"),
+    case("loadtest-ramp_rate-too-fast", "loadtest.yml", {"target_url": "http://127.0.0.1:8080/", "profile": "stress", "ramp_rate": 100000},
+         "ramp_rate"),
+    case("loadtest-loadtest_wait_min-abc", "loadtest.yml", {"target_url": "http://127.0.0.1:8080/", "loadtest_wait_min": "abc"}, "loadtest_wait_min"),
+    case("loadtest-loadtest_prometheus_url-shell", "loadtest.yml", {"target_url": "http://127.0.0.1:8080/",
+                                                                   "loadtest_prometheus_url": "http://127.0.0.1:9090;id"}, "loadtest_prometheus_url"),
+    gcp("teardown-gcp-gcp_project-upper", "teardown.yml", dict(TEARDOWN, gcp_project="Bad_Project"), "gcp_project"),
+    gcp("teardown-gcp-gke_cluster_name-upper", "teardown.yml", dict(TEARDOWN, gke_cluster_name="Bad_Name"), "gke_cluster_name"),
 ]
 
 # Rows that are known not to be refused yet (kept in the table, left out of the run); empty since
@@ -249,6 +274,18 @@ def _owner(name):
     return SHORT_NAME_ROLES.get(name, name.split("_")[0])
 
 
+# Preflight names every value a stage's int, float or bool type cannot read in one task, before the stages'
+# own checks (the collection-wide settings' spec, _common's, runs before it and is left out).
+_STAGE_ROLES = sorted(role for role in os.listdir(os.path.join(REPO_ROOT, "roles")) if role not in ("_common", "preflight"))
+
+
+def _refusing_check(row):
+    """The check that refuses a row first: preflight's type check, or its variable's role."""
+    if input_checks.input_type_problems(row.values[1], os.path.join(REPO_ROOT, "roles"), _STAGE_ROLES):
+        return "types"
+    return _owner(row.values[2])
+
+
 def _batch_rows(rows, key):
     """[(playbook, inventory, merged extra vars, [row ids])]: the rows of one playbook, inventory and key(row) share runs."""
     return [(playbook, inventory, merged, ids) for (playbook, inventory, _key), merged, ids
@@ -264,7 +301,7 @@ TYPE_ROWS = [row for row in TYPES_AND_RANGES if row.id not in NOT_YET_REFUSED]
 # Control characters: one preflight task names every offender of the run. Types, choices and ranges:
 # a role's argument spec names every violation of that role, so a batch holds one role's rows.
 CONTROL_BATCHES = _batch_rows(CONTROL_ROWS, key=lambda row: "control")
-TYPE_BATCHES = _batch_rows(TYPE_ROWS, key=lambda row: _owner(row.values[2]))
+TYPE_BATCHES = _batch_rows(TYPE_ROWS, key=_refusing_check)
 BATCHES = CONTROL_BATCHES + TYPE_BATCHES
 _BATCH_OF_ROW = dict((row_id, index) for index, batch in enumerate(BATCHES) for row_id in batch[3])
 CASES = [_in_group(row, "batch-%d" % _BATCH_OF_ROW[row.id]) for row in CONTROL_ROWS + TYPE_ROWS]

@@ -52,6 +52,10 @@ BAD_INPUTS = [
                  "boutique_replicas.nosuchservice=2 is not allowed", id="replicas-unknown-service"),
     pytest.param({"boutique_frontend_external_type": "LoadBalancer"},
                  "a LoadBalancer puts the shop on the internet, so it needs the client ranges", id="lb-without-source-ranges"),
+    pytest.param({"boutique_image_registry": "gcr.io/x;touch /tmp/p"},
+                 'boutique_image_registry="gcr.io/x;touch /tmp/p" does not make image references', id="image-registry-shell"),
+    pytest.param({"boutique_version": "v1 $(id)"},
+                 'boutique_version="v1 $(id)" is not an image tag: it holds', id="image-version-shell"),
 ]
 
 
