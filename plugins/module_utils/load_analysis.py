@@ -314,10 +314,10 @@ def analyse(matrices, start, end, breaking_point=None, lookback_s=LOOKBACK_S, us
         scores["restarts"] = restarts / float(THRESHOLDS["restarts"])
         hottest = max(entry["containers"], key=lambda item: item["cpu_usage_cores"] or 0)
         resource = max(SERVICE_RESOURCES, key=lambda res: (scores.get(res, 0), -SERVICE_RESOURCES.index(res)))
-        if resource in ("cpu_throttling", "cpu_limit"):
-            cpu_item = worst_container[resource]
-        else:
-            cpu_item = worst_container.get("cpu_limit") or worst_container.get("cpu_throttling") or hottest
+        # A service with no limit or throttling series (no limits set, or an exporter without CFS
+        # metrics) scores 0 everywhere: its figures come from its busiest container.
+        cpu_item = (worst_container.get(resource) if resource in ("cpu_throttling", "cpu_limit") else None) \
+            or worst_container.get("cpu_limit") or worst_container.get("cpu_throttling") or hottest
         memory_item = worst_container.get("memory_limit") or max(entry["containers"], key=lambda item: item["memory_working_set_bytes"] or 0)
         figures["cpu_usage_cores"] = _round(hottest["cpu_usage_cores"])
         figures["cpu_limit_cores"] = _round(cpu_item["cpu_limit_cores"])

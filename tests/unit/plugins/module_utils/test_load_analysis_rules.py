@@ -209,6 +209,16 @@ def test_nothing_saturated():
                                         "the pods' resources do not explain the failures")
 
 
+def test_containers_without_limits_or_throttling_series_are_analysed():
+    # A cluster whose containers set no limits (or whose exporter has no CFS metrics): the usage
+    # alone says nothing saturated, instead of failing the analysis (found on the local cluster).
+    result = la.analyse(shop(cpu_limit=[], cpu_throttled=[], cpu_periods=[], memory_limit=[]), START, END, BREAK)
+    assert result["bottleneck"] is None
+    cart = [item for item in result["services"] if item["service"] == "cartservice"][0]
+    assert cart["cpu_usage_cores"] == pytest.approx(0.05)
+    assert cart["cpu_limit_cores"] is None and cart["cpu_throttling_ratio"] is None
+
+
 def test_no_series_is_an_error():
     with pytest.raises(la.AnalysisError, match="no container series"):
         la.analyse({name: [] for name in shop()}, START, END, BREAK)
