@@ -49,6 +49,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PROJECT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(PROJECT, "molecule", "canary"))
 import envoylab  # noqa: E402  pylint: disable=wrong-import-position
+import istiod  # noqa: E402  pylint: disable=wrong-import-position
 
 STANDIN_SHOP = os.path.join(PROJECT, "molecule", "loadtest", "standin_shop.py")
 SERVICES = ("shop-v1", "shop-v2", "gateway", "prometheus", "exporter", "grafana", "envoy-admin")
@@ -192,21 +193,43 @@ def write_routes(rds_dir, hosts):
     os.replace(tmp, os.path.join(rds_dir, "rds.yaml"))
 
 
-def _kubectl_json(kubectl, kubeconfig, *args):
-    result = subprocess.run([kubectl, "--kubeconfig", kubeconfig, "--request-timeout=10s", "get", "-o", "json"] + list(args),
-                            capture_output=True, text=True, timeout=20, check=False)
-    if result.returncode != 0:
-        return None
-    return json.loads(result.stdout)
+class Cluster:
+    """Reads and patches through the API server with the Python client (one connection, cheap polls)."""
+
+    def __init__(self, kubeconfig):
+        from kubernetes import client, config  # the venv's kubernetes package (requirements-runtime.txt)
+        self.api = config.new_client_from_config(config_file=kubeconfig)
+        self.core = client.CoreV1Api(self.api)
+        self.custom = client.CustomObjectsApi(self.api)
+        self.admission = client.AdmissionregistrationV1Api(self.api)
+
+    def virtualservices(self):
+        try:
+            return self.custom.list_cluster_custom_object("networking.istio.io", "v1", "virtualservices",
+                                                          _request_timeout=10).get("items", [])
+        except Exception:  # pylint: disable=broad-except  # the CRD does not exist before canary.yml
+            return []
+
+    def running_pods(self):
+        pods = self.api.sanitize_for_serialization(self.core.list_pod_for_all_namespaces(_request_timeout=10).items)
+        return [pod for pod in pods if pod.get("status", {}).get("phase") == "Running"]
+
+    def service_ip(self, namespace, name):
+        try:
+            return self.core.read_namespaced_service(name, namespace, _request_timeout=10).spec.cluster_ip
+        except Exception:  # pylint: disable=broad-except  # not installed (yet)
+            return None
 
 
-def watch_virtualservices(kubectl, kubeconfig, rds_dir, stop):
+def watch_virtualservices(cluster, rds_dir, stop):
     """Reprogram the gateway whenever the cluster's VirtualServices change (polled every second)."""
     last = None
     while not stop.is_set():
-        listing = _kubectl_json(kubectl, kubeconfig, "virtualservices.networking.istio.io", "--all-namespaces")
-        services = sorted(listing.get("items", []) if listing else [], key=lambda item: (
-            item["metadata"]["namespace"], item["metadata"]["name"]))
+        try:
+            services = sorted(cluster.virtualservices(), key=lambda item: (item["metadata"]["namespace"], item["metadata"]["name"]))
+        except Exception:  # pylint: disable=broad-except  # the API server restarting: try again
+            stop.wait(POLL_SECONDS)
+            continue
         hosts = virtual_hosts(services)
         if hosts != last:
             write_routes(rds_dir, hosts)
@@ -219,17 +242,18 @@ def watch_virtualservices(kubectl, kubeconfig, rds_dir, stop):
 class _PodCache:
     """The Running pods, read from the API server at most every 5 s."""
 
-    def __init__(self, kubectl, kubeconfig):
-        self.kubectl, self.kubeconfig = kubectl, kubeconfig
+    def __init__(self, cluster):
+        self.cluster = cluster
         self.lock = threading.Lock()
         self.read_at, self.pods = 0.0, []
 
     def get(self):
         with self.lock:
             if time.time() - self.read_at > 5:
-                listing = _kubectl_json(self.kubectl, self.kubeconfig, "pods", "--all-namespaces")
-                if listing is not None:
-                    self.pods = [pod for pod in listing.get("items", []) if pod.get("status", {}).get("phase") == "Running"]
+                try:
+                    self.pods = self.cluster.running_pods()
+                except Exception:  # pylint: disable=broad-except  # keep the last answer
+                    pass
                 self.read_at = time.time()
             return list(self.pods)
 
@@ -302,7 +326,8 @@ def serve(args):
         yaml.safe_dump(gateway_bootstrap(ports, rds_dir), handle, sort_keys=False)
     child("gateway", [envoylab.find_envoy(), "-c", bootstrap, "--disable-hot-restart", "--concurrency", "2", "-l", "warning"])
 
-    pods = _PodCache(args.kubectl, args.kubeconfig)
+    cluster = Cluster(args.kubeconfig)
+    pods = _PodCache(cluster)
     _serve(ports["exporter"], {"/metrics": lambda: ("text/plain; version=0.0.4", cadvisor_series(pods.get(), started))})
     _serve(ports["grafana"], {"/api/health": lambda: ("application/json", json.dumps(
         {"commit": "stand-in", "database": "ok", "version": "stand-in"}))})
@@ -316,8 +341,8 @@ def serve(args):
                          "--storage.tsdb.path=" + os.path.join(folder, "prometheus-data"),
                          "--storage.tsdb.retention.time=1d"])
 
-    watcher = threading.Thread(target=watch_virtualservices, args=(args.kubectl, args.kubeconfig, rds_dir, stop), daemon=True)
-    watcher.start()
+    threading.Thread(target=watch_virtualservices, args=(cluster, rds_dir, stop), daemon=True).start()
+    threading.Thread(target=istiod.run, args=(cluster, os.path.join(folder, "istiod"), stop), daemon=True).start()
     deadline = started + seconds
     while not stop.is_set() and time.time() < deadline:
         if any(process.poll() is not None for process in children):
