@@ -47,9 +47,7 @@ def test_defaults_are_in_the_readme(role):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_defaults_are_prefixed_with_the_role_name(role):
-    # ops_* (and the shared gcp_*) are the collection-wide settings, kept once in the internal role _common,
-    # with ansible's own ansible_async_dir, which ansible reads by that name only (set from ops_async_dir).
+    # ops_* (and the shared gcp_*) are the collection-wide settings, kept once in the internal role _common.
     allowed = ("ops_", "gcp_") if role == "_common" else ("%s_" % role,)
-    own = ("ansible_async_dir",) if role == "_common" else ()
-    wrong = [name for name in public_defaults(role) if not name.startswith(allowed) and name not in own]
+    wrong = [name for name in public_defaults(role) if not name.startswith(allowed)]
     assert not wrong, "%s: defaults without the role's prefix: %s" % (role, ", ".join(wrong))
