@@ -252,8 +252,8 @@ TYPES_AND_RANGES = [
     case("loadtest-ramp_rate-too-fast", "loadtest.yml", {"target_url": "http://127.0.0.1:8080/", "profile": "stress", "ramp_rate": 100000},
          "ramp_rate"),
     case("loadtest-loadtest_wait_min-abc", "loadtest.yml", {"target_url": "http://127.0.0.1:8080/", "loadtest_wait_min": "abc"}, "loadtest_wait_min"),
-    case("loadtest-loadtest_prometheus_url-shell", "loadtest.yml", {"target_url": "http://127.0.0.1:8080/",
-                                                                   "loadtest_prometheus_url": "http://127.0.0.1:9090;id"}, "loadtest_prometheus_url"),
+    case("loadtest-loadtest_prometheus_url-shell", "loadtest.yml",
+         {"target_url": "http://127.0.0.1:8080/", "loadtest_prometheus_url": "http://127.0.0.1:9090;id"}, "loadtest_prometheus_url"),
     gcp("teardown-gcp-gcp_project-upper", "teardown.yml", dict(TEARDOWN, gcp_project="Bad_Project"), "gcp_project"),
     gcp("teardown-gcp-gke_cluster_name-upper", "teardown.yml", dict(TEARDOWN, gke_cluster_name="Bad_Name"), "gke_cluster_name"),
 ]
