@@ -313,7 +313,10 @@ def serve(args):
 
     def child(name, argv):
         log = open(os.path.join(folder, name + ".log"), "ab")  # pylint: disable=consider-using-with
-        children.append(subprocess.Popen(["timeout", "-k", "5", str(seconds)] + argv, stdout=log, stderr=subprocess.STDOUT))  # pylint: disable=consider-using-with
+        # `timeout` bounds each child's life even if this supervisor is killed.
+        process = subprocess.Popen(["timeout", "-k", "5", str(seconds)] + argv,  # pylint: disable=consider-using-with
+                                   stdout=log, stderr=subprocess.STDOUT)
+        children.append(process)
 
     for version in ("v1", "v2"):
         child("shop-" + version, [sys.executable, STANDIN_SHOP, "--port", str(ports["shop-" + version]),
@@ -468,7 +471,7 @@ def status(args):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("command", choices=("plan", "forwards", "start", "serve", "stop", "status"))
     parser.add_argument("--state", required=True)
     parser.add_argument("--kubeconfig", default="")

@@ -41,6 +41,10 @@ BAD_INPUTS = [
                  id="throttling-as-percent"),
     pytest.param(extra(monitoring_namespace="Monitoring"), "monitoring_namespace=Monitoring is not a Kubernetes namespace name",
                  id="namespace-upper-case"),
+    pytest.param(extra(monitoring_prometheus_url="http://127.0.0.1:9090;touch /tmp/p"),
+                 "monitoring_prometheus_url=http://127.0.0.1:9090;touch /tmp/p is not a base URL", id="prometheus-url-shell"),
+    pytest.param(extra(monitoring_grafana_url="127.0.0.1:3000"), "monitoring_grafana_url=127.0.0.1:3000 is not a base URL",
+                 id="grafana-url-without-scheme"),
 ]
 
 
