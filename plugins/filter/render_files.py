@@ -68,6 +68,26 @@ def render_dir_writable(render_dir, cwd=None):
     return bool(folder) and os.path.isdir(folder) and os.access(folder, os.W_OK | os.X_OK)
 
 
+def rendered_folders(render_dir, cwd=None):
+    """The names of the folders in ``render_dir`` (a relative one taken from ``cwd``), sorted.
+
+    What the closing summary lists: the render folder's own subfolders, as ansible.builtin.find with
+    file_type directory, recurse and hidden false and follow false found them (no hidden folder, no link
+    to a folder), sorted as Jinja's sort did (ignoring case), read on the controller where boutique.ops.render_files writes. Nothing for a path
+    that is not a folder.
+    """
+    folder = _absolute(render_dir, cwd=cwd)
+    if not folder or not os.path.isdir(folder):
+        return []
+    names = []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if not entry.name.startswith(".") and entry.is_dir(follow_symlinks=False):
+                names.append(entry.name)
+    # Jinja's sort, which the summary used, ignores case.
+    return sorted(names, key=lambda name: (name.lower(), name))
+
+
 class FilterModule:
     """boutique.ops render filters."""
 
@@ -76,4 +96,5 @@ class FilterModule:
             "render_file_list": render_file_list,
             "render_dir_problem": render_dir_problem,
             "render_dir_writable": render_dir_writable,
+            "rendered_folders": rendered_folders,
         }

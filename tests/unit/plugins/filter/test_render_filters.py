@@ -9,7 +9,8 @@ import os
 import pytest
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.boutique.ops.plugins.filter.render_files import render_dir_problem, render_dir_writable, render_file_list
+from ansible_collections.boutique.ops.plugins.filter.render_files import (
+    render_dir_problem, render_dir_writable, render_file_list, rendered_folders)
 from ansible_collections.boutique.ops.plugins.module_utils.plain_data import plain_copy
 
 
@@ -77,3 +78,15 @@ def test_render_dir_writable(tmp_path):
     assert render_dir_writable(str(tmp_path / "a-file")) is False
     assert render_dir_writable(str(tmp_path / "missing")) is False
     assert render_dir_writable("") is False
+
+
+def test_rendered_folders(tmp_path):
+    for name in ("monitoring", "boutique", "Zeta", ".hidden"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "a-file").write_text("x")
+    os.symlink(str(tmp_path / "boutique"), str(tmp_path / "link"))
+    assert rendered_folders(str(tmp_path)) == ["boutique", "monitoring", "Zeta"]
+    assert rendered_folders(tmp_path.name, cwd=str(tmp_path.parent)) == ["boutique", "monitoring", "Zeta"]
+    assert rendered_folders(str(tmp_path / "a-file")) == []
+    assert rendered_folders(str(tmp_path / "missing")) == []
+    assert rendered_folders("") == []
