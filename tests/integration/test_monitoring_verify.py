@@ -183,16 +183,37 @@ def test_a_healthy_stack_verifies(verify):
     run = verify()
     assert run.returncode == 0, run.output[-3000:]
     assert run.changed_count() == 0
-    for task in ("Wait until Prometheus and Grafana are ready", "Ask Grafana for its health", "Ask Prometheus for the up series",
-                 "Check that Prometheus scrapes the shop's pods"):
+    for task in ("Wait until Prometheus and Grafana are ready", "Ask Grafana for its health",
+                 "Ask Prometheus for the up series and the shop's pods"):
         assert "TASK [boutique.ops.monitoring : %s]" % task in run.output
-    assert "skipping:" not in run.output
+    # Through the service proxy: both questions asked and answered (the URL variants are skipped).
+    for item in ("the up series", "the shop's pods"):
+        assert "ok: [localhost] => (item=%s)" % item in run.output, run.output[-3000:]
+
+
+def test_the_same_checks_ask_the_urls_when_given(verify, standin):
+    # monitoring_prometheus_url / monitoring_grafana_url: plain HTTP to those URLs instead of
+    # `kubectl get --raw` (here the stand-in's proxy paths, so the same answers come back).
+    proxy = "http://127.0.0.1:%d/api/v1/namespaces/monitoring/services" % standin.server_address[1]
+    run = verify("-e", "monitoring_prometheus_url=%s/prometheus-server:80/proxy" % proxy,
+                 "-e", "monitoring_grafana_url=%s/grafana:80/proxy/" % proxy)
+    assert run.returncode == 0, run.output[-3000:]
+    assert "TASK [boutique.ops.monitoring : Ask Grafana for its health at %s/grafana:80/proxy/]" % proxy in run.output
+    for item in ("the up series", "the shop's pods"):
+        assert "ok: [localhost] => (item=%s)" % item in run.output, run.output[-3000:]
+    failing = verify("-e", "monitoring_prometheus_url=%s/prometheus-server:80/proxy" % proxy, "-e", "monitoring_grafana_url=%s/grafana:80/proxy" % proxy,
+                     "-e", "monitoring_dashboard_namespace=nowhere", "-e", "monitoring_verify_timeout=5")
+    assert failing.returncode != 0
+    assert "failed: [localhost] (item=the shop's pods)" in failing.output, failing.output[-3000:]
 
 
 def test_a_shop_prometheus_does_not_scrape_fails(verify):
     run = verify("-e", "monitoring_dashboard_namespace=nowhere", "-e", "monitoring_verify_timeout=5")
     assert run.returncode != 0
-    assert "Check that Prometheus scrapes the shop's pods" in run.output.split("fatal:")[0].rsplit("TASK [", 1)[-1]
+    last_task = run.output.split("failed: [localhost]")[0].rsplit("TASK [", 1)[-1]
+    assert "Ask Prometheus for the up series and the shop's pods" in last_task
+    assert "ok: [localhost] => (item=the up series)" in run.output
+    assert "failed: [localhost] (item=the shop's pods)" in run.output, run.output[-3000:]
 
 
 def test_an_unhealthy_grafana_fails(verify, standin):

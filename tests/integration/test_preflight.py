@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import sys
 import textwrap
 import threading
 import time
@@ -153,3 +154,31 @@ def test_make_deploy_without_a_cluster_fails_fast(repo_root, tmp_path):
     assert "Preflight for ops_target=local found what is missing" in proc.stdout
     assert "kind create cluster" in proc.stdout and "-i inventories/gcp -e gcp_project=" in proc.stdout
     assert_fails_fast(proc.stdout, seconds)
+
+
+@pytest.mark.parametrize("helm,refused", [("helm", True), ("helm3", False)])
+def test_the_apply_path_refuses_a_helm_4(run_playbook, tmp_path, helm, refused):
+    # kubernetes.core.helm runs `helm list --all` after every install, which Helm 4 removed: preflight
+    # names ops_helm_binary and the way out. The venv holds both (scripts/install-helm.sh): helm is
+    # 4.1.4 (renders), helm3 is 3.19.0 (the apply path).
+    binary = os.path.join(os.path.dirname(sys.executable), helm)
+    playbook = write(tmp_path / "helm.yml", """\
+        - name: Ask preflight about the helm
+          hosts: localhost
+          gather_facts: false
+          tasks:
+            - name: Check the helm version
+              ansible.builtin.include_role:
+                name: boutique.ops.preflight
+                tasks_from: helm.yml
+            - name: Show the verdict
+              ansible.builtin.debug:
+                msg: "verdict=[{{ _preflight_helm_problem }}]"
+        """)
+    run = run_playbook(playbook, "-e", "ops_helm_binary=%s" % binary)
+    assert run.returncode == 0, run.output[-2000:]
+    verdict = " ".join(run.output.split("verdict=[", 1)[1].split("]", 1)[0].split())
+    if refused:
+        assert "is v4." in verdict and "kubernetes.core.helm needs Helm 3" in verdict and "ops_helm_binary" in verdict, verdict
+    else:
+        assert verdict == "", verdict
