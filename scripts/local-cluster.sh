@@ -298,7 +298,7 @@ up() {
 
 start_standins() {
   "$PYTHON" "$HERE/standins.py" start --state "$STATE" --kubeconfig "$KUBECONFIG_FILE" \
-    --kubectl "$BIN/kubectl" --helm "$HELM3" --hours "${LOCAL_CLUSTER_HOURS:-8}" --vars "$VARS_FILE" \
+    --helm "$HELM3" --hours "${LOCAL_CLUSTER_HOURS:-8}" --vars "$VARS_FILE" \
     || die "the stand-ins did not start (logs in $STATE/standins/)"
 }
 

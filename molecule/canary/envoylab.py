@@ -107,10 +107,9 @@ def routes_from_virtualservice(virtualservice):
     return routes
 
 
-def envoy_config(routes, upstreams):
-    """A static Envoy bootstrap: one loopback listener on a free port, `weighted_clusters` for
-    `routes` (see routes_from_virtualservice), one STATIC cluster per subset in `upstreams`
-    (subset -> port on 127.0.0.1), admin on a free loopback port."""
+def route_entry(routes):
+    """The Envoy route for `routes` (see routes_from_virtualservice): `weighted_clusters` with each
+    destination's response headers, or one cluster with its headers on the route."""
     def header_list(headers):
         return [{"header": {"key": key, "value": str(value)}, "append_action": "OVERWRITE_IF_EXISTS_OR_ADD"}
                 for key, value in sorted(headers.items())]
@@ -124,9 +123,16 @@ def envoy_config(routes, upstreams):
             {"name": subset, "weight": weight, "response_headers_to_add": header_list(headers)}
             for subset, weight, headers in routes]}}
         route_headers = []
-    route_entry = {"match": {"prefix": "/"}, "route": route}
+    entry = {"match": {"prefix": "/"}, "route": route}
     if route_headers:
-        route_entry["response_headers_to_add"] = route_headers
+        entry["response_headers_to_add"] = route_headers
+    return entry
+
+
+def envoy_config(routes, upstreams):
+    """A static Envoy bootstrap: one loopback listener on a free port, route_entry(routes), one
+    STATIC cluster per subset in `upstreams` (subset -> port on 127.0.0.1), admin on a free
+    loopback port."""
     return {
         "admin": {"address": {"socket_address": {"address": "127.0.0.1", "port_value": 0}}},
         "static_resources": {
@@ -139,7 +145,7 @@ def envoy_config(routes, upstreams):
                         "@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
                         "stat_prefix": "ingress",
                         "route_config": {"name": "frontend", "virtual_hosts": [
-                            {"name": "frontend", "domains": ["*"], "routes": [route_entry]}]},
+                            {"name": "frontend", "domains": ["*"], "routes": [route_entry(routes)]}]},
                         "http_filters": [{
                             "name": "envoy.filters.http.router",
                             "typed_config": {"@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"},

@@ -24,7 +24,7 @@ own port-forward code runs unchanged. Everything binds 127.0.0.1 only and stops 
 
   standins.py plan --state DIR            choose the ports once (DIR/ports.json)
   standins.py forwards --state DIR        KWOK ClusterPortForward documents for those ports
-  standins.py start --state DIR --kubeconfig F --kubectl K --helm H --vars FILE [--hours 8]
+  standins.py start --state DIR --kubeconfig F --helm H --vars FILE [--hours 8]
   standins.py stop|status --state DIR
 """
 
@@ -130,25 +130,10 @@ def virtual_hosts(virtualservices):
         domains = []
         for host in spec.get("hosts", []):
             domains += [host] if host == "*" else [host, host + ":*"]
-        hosts.append({"name": "vs-%d" % index, "domains": domains, "routes": [_route_entry(routes)]})
+        hosts.append({"name": "vs-%d" % index, "domains": domains, "routes": [envoylab.route_entry(routes)]})
     if not hosts:
         hosts = [{"name": "frontend", "domains": ["*"], "routes": [{"match": {"prefix": "/"}, "route": {"cluster": "v1"}}]}]
     return hosts
-
-
-def _route_entry(routes):
-    def header_list(headers):
-        return [{"header": {"key": key, "value": str(value)}, "append_action": "OVERWRITE_IF_EXISTS_OR_ADD"}
-                for key, value in sorted(headers.items())]
-    if len(routes) == 1:
-        subset, _weight, headers = routes[0]
-        entry = {"match": {"prefix": "/"}, "route": {"cluster": subset}}
-        if headers:
-            entry["response_headers_to_add"] = header_list(headers)
-        return entry
-    return {"match": {"prefix": "/"}, "route": {"weighted_clusters": {"clusters": [
-        {"name": subset, "weight": weight, "response_headers_to_add": header_list(headers)}
-        for subset, weight, headers in routes]}}}
 
 
 def gateway_bootstrap(ports, rds_dir):
@@ -398,7 +383,7 @@ def start(args):
         log = open(os.path.join(folder, "supervisor.log"), "ab")  # pylint: disable=consider-using-with
         process = subprocess.Popen(  # pylint: disable=consider-using-with
             [sys.executable, os.path.abspath(__file__), "serve", "--state", args.state, "--kubeconfig", args.kubeconfig,
-             "--kubectl", args.kubectl, "--hours", str(args.hours)],
+             "--hours", str(args.hours)],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
         with open(os.path.join(folder, "pid"), "w", encoding="utf-8") as handle:
             handle.write(str(process.pid))
@@ -475,7 +460,6 @@ def main(argv=None):
     parser.add_argument("command", choices=("plan", "forwards", "start", "serve", "stop", "status"))
     parser.add_argument("--state", required=True)
     parser.add_argument("--kubeconfig", default="")
-    parser.add_argument("--kubectl", default="kubectl")
     parser.add_argument("--vars", default="")
     parser.add_argument("--helm", default="helm", help="the Helm 3 the plays install releases with")
     parser.add_argument("--hours", type=float, default=8.0)
